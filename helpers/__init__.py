@@ -1,0 +1,1 @@
+"""Helpers behind the function-calling lessons (work in progress)."""

@@ -1,0 +1,79 @@
+"""``python -m helpers``: record lessons, check cassettes.
+
+Examples:
+    python -m helpers record notebooks/06_the_loop.ipynb          # live, needs a key
+    python -m helpers record --provider dashscope notebooks/03_pass_the_tools.ipynb
+    python -m helpers record --from-source notebooks/06_the_loop.ipynb  # rebuild, offline
+    python -m helpers check                                       # every cassette
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .settings import PROVIDERS, ROOT
+
+SOURCES = ROOT / "cassettes" / "sources"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    rec = commands.add_parser("record", help="re-record lessons' cassettes and refresh outputs")
+    rec.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    rec.add_argument("--provider", choices=sorted(PROVIDERS), help="provider to record with")
+    rec.add_argument("--base-url", help="an OpenAI-compatible endpoint to record against")
+    rec.add_argument("--model", help="the model to ask for")
+    source = rec.add_mutually_exclusive_group()
+    source.add_argument("--script", type=Path, help="serve this loopback script and record against it")
+    source.add_argument(
+        "--from-source",
+        action="store_true",
+        help="rebuild from cassettes/sources/<stem>.json (published or authored), offline",
+    )
+    chk = commands.add_parser("check", help="lint cassettes (default: every one in cassettes/)")
+    chk.add_argument("cassettes", nargs="*", type=Path, metavar="CASSETTE")
+    return parser
+
+
+def _record(args: argparse.Namespace) -> int:
+    from .record import record
+
+    failed = 0
+    for notebook in args.notebooks:
+        script = SOURCES / f"{notebook.stem}.json" if args.from_source else args.script
+        if script is not None and not script.exists():
+            print(f"{notebook}: FAILED: no script at {script}")
+            failed += 1
+            continue
+        outcome = record(
+            notebook, provider=args.provider, base_url=args.base_url, model=args.model, script=script
+        )
+        print(f"{notebook}: {'ok' if outcome.ok else 'FAILED'}: {outcome.message}")
+        if not outcome.ok:
+            print("  the old cassette and notebook are kept as they were")
+            failed += 1
+    return 1 if failed else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_all
+
+    paths = args.cassettes or sorted((ROOT / "cassettes").glob("*.yaml"))
+    problems = check_all(paths)
+    for line in problems:
+        print(line)
+    print(f"{len(paths)} cassette(s) checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    return _record(args) if args.command == "record" else _check(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Cassettes: how a lesson's HTTP exchanges are recorded, scrubbed and replayed.
+
+One YAML cassette per notebook, ``cassettes/<notebook stem>.yaml``, written by
+vcrpy. Requests are matched on method, path and JSON body, so a lesson whose
+prompt or tools changed fails loudly instead of replaying a stale answer.
+Headers are kept only when they are on a short list of harmless ones, and the
+host is rewritten to the provider's public host, so a cassette recorded against
+a local endpoint with a fake key holds neither. Lesson 00 explains replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import vcr
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.request import Request
+
+MATCH_ON = ("method", "path", "body")
+# Everything else is dropped when recording: keys, cookies, organisation and
+# project ids, request ids, and the recording machine's OS, arch and runtime.
+KEPT_REQUEST_HEADERS = frozenset(
+    {"accept", "content-type", "user-agent", "x-stainless-lang", "x-stainless-package-version"}
+)
+KEPT_RESPONSE_HEADERS = frozenset({"content-type", "openai-processing-ms", "openai-version"})
+# What the check command refuses to find in a cassette, whatever the lists above say.
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "authorization",
+        "api-key",
+        "cookie",
+        "set-cookie",
+        "openai-organization",
+        "openai-project",
+        "x-stainless-os",
+        "x-stainless-arch",
+        "x-stainless-runtime-version",
+        "x-request-id",
+        "x-client-request-id",
+        "request-id",
+    }
+)
+METADATA_KEYS = ("provenance", "provider", "model", "recorded", "sdk")
+
+
+class ReplayMiss(RuntimeError):
+    """A request that the lesson's cassette does not hold, in replay mode."""
+
+
+def record_command(lesson: str) -> str:
+    """The command that re-records a lesson's cassette (it needs a key)."""
+    return f"python -m helpers record notebooks/{lesson}.ipynb"
+
+
+def rewrite_host(sent_base: str, public_base: str) -> Callable[[Request], Request]:
+    """A ``before_record_request`` hook: public host, harmless headers only.
+
+    Args:
+        sent_base: The base URL the client really sent to (a loopback server,
+            say).
+        public_base: The provider's public base URL, stored instead.
+    """
+    sent_base, public_base = sent_base.rstrip("/"), public_base.rstrip("/")
+
+    def hook(request: Request) -> Request:
+        if request.uri.startswith(sent_base):
+            request.uri = public_base + request.uri[len(sent_base) :]
+        request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}
+        return request
+
+    return hook
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """A ``before_record_response`` hook: keep only harmless response headers."""
+    response["headers"] = {
+        k: v for k, v in response.get("headers", {}).items() if k.lower() in KEPT_RESPONSE_HEADERS
+    }
+    return response
+
+
+def make_vcr(*, sent_base: str, public_base: str) -> vcr.VCR:
+    """The vcrpy configuration every lesson uses.
+
+    Args:
+        sent_base: The base URL requests are sent to.
+        public_base: The provider's public base URL, which the cassette stores.
+    """
+    return vcr.VCR(
+        serializer="yaml",
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+        before_record_request=rewrite_host(sent_base, public_base),
+        before_record_response=scrub_response,
+    )
+
+
+def read_cassette(path: Path) -> dict[str, Any]:
+    """A cassette file as plain data (``interactions`` and ``metadata``)."""
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} is not a vcrpy cassette")
+    data.setdefault("interactions", [])
+    data.setdefault("metadata", {})
+    return data
+
+
+def _closest(similar: Iterable[tuple[Any, Any, list[tuple[str, str]]]]) -> str:
+    best = ""
+    for _request, _ok, failed in similar:
+        text = "\n".join(f"[{name}] {message}" for name, message in failed)
+        if text and (not best or len(text) < len(best)):
+            best = text
+    return best
+
+
+def explain_miss(err: CannotOverwriteExistingCassetteException, lesson: str) -> str:
+    """Say which cassette missed, how the request differs, and how to re-record."""
+    path = Path(err.cassette.path)
+    request = err.failed_request
+    lines = [f"Replay: {path.name} holds no response for {request.method} {request.path}."]
+    if not path.exists():
+        lines.append("This lesson has no cassette yet, so in replay it cannot send requests.")
+    else:
+        closest = _closest(err.similar_requests)
+        if closest:
+            lines += ["The closest recorded request differs like this:", closest]
+        lines.append(
+            "A prompt, tool or model changed since the cassette was recorded; undo the "
+            "change, or re-record the lesson."
+        )
+    lines.append(f"To re-record it (needs a key): {record_command(lesson)}")
+    return "\n".join(lines)

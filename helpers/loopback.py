@@ -1,0 +1,227 @@
+"""A scripted OpenAI-compatible endpoint on 127.0.0.1, for tests and for rebuilding cassettes.
+
+It serves a script's responses in order, as JSON or as a server-sent-event
+stream, and fails loudly on a surprise: a request beyond the script, or one that
+differs from what the script expects, gets a 400 that names the difference, and
+``check()`` raises afterwards. Published and authored cassettes are built by
+recording a lesson against it, so that every request in them is exactly what
+the SDK sends.
+
+A script is JSON::
+
+    {"provenance": "published", "provider": "openai", "model": "gpt-5-mini",
+     "note": "which fields were rebuilt", "tape": {"get_memory_info": ["..."]},
+     "responses": [{"file": "published/run-b.turn3.response.json",
+                    "expect": {"path": "/v1/chat/completions",
+                               "body_file": "published/run-b.turn3.request.json"}},
+                   {"json": {...}}, {"sse": [{...chunk}, ...]}]}
+
+A Responses stream names its events, ``{"event": ..., "data": {...}}``, and sets
+``"sse_done": false``, since only Chat Completions streams end in ``[DONE]``.
+
+``file`` and ``body_file`` are relative to the script.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+class LoopbackSurprise(AssertionError):
+    """The lesson sent what the script did not expect, or not all it expected."""
+
+
+@dataclass
+class Reply:
+    """One scripted response, and optionally what its request must be."""
+
+    body: Any = None
+    sse: list[Any] | None = None
+    sse_done: bool = True
+    status: int = 200
+    expect_path: str | None = None
+    expect_body: dict[str, Any] | None = None
+
+
+@dataclass
+class Script:
+    """A loopback script: replies in order, plus the cassette's provenance fields."""
+
+    replies: list[Reply]
+    provenance: str = "authored"
+    provider: str = "openai"
+    model: str = "gpt-5-mini"
+    note: str = ""
+    tape: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _load_json(base: Path, name: str) -> Any:
+    return json.loads((base / name).read_text(encoding="utf-8"))
+
+
+def load_script(path: Path) -> Script:
+    """Read a script file; ``file`` and ``body_file`` entries are read relative to it."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    base = path.parent
+    replies = []
+    for entry in data["responses"]:
+        expect = entry.get("expect", {})
+        body = expect.get("body")
+        if "body_file" in expect:
+            body = _load_json(base, expect["body_file"])
+        replies.append(
+            Reply(
+                body=_load_json(base, entry["file"]) if "file" in entry else entry.get("json"),
+                sse=entry.get("sse"),
+                sse_done=entry.get("sse_done", True),
+                status=entry.get("status", 200),
+                expect_path=expect.get("path"),
+                expect_body=body,
+            )
+        )
+    keys = ("provenance", "provider", "model", "note", "tape")
+    return Script(replies, **{k: data[k] for k in keys if k in data})
+
+
+def first_difference(expected: Any, got: Any, where: str = "body") -> str | None:
+    """Where two JSON values first differ, as a readable line; None when equal."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in list(expected) + [k for k in got if k not in expected]:
+            if key not in got:
+                return f"{where}.{key} is missing"
+            if key not in expected:
+                return f"{where}.{key} is not expected"
+            found = first_difference(expected[key], got[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(got, list):
+        if len(expected) != len(got):
+            return f"{where} has {len(got)} items, expected {len(expected)}"
+        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
+            found = first_difference(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if expected != got:
+        shown, wanted = (json.dumps(v, ensure_ascii=False)[:200] for v in (got, expected))
+        return f"{where} is {shown}, expected {wanted}"
+    return None
+
+
+class LoopbackServer:
+    """Serves a script on 127.0.0.1 in a background thread.
+
+    Args:
+        script: What to serve, in order.
+
+    Example:
+        >>> with LoopbackServer(Script([Reply(body={...})])) as server:  # doctest: +SKIP
+        ...     client = OpenAI(base_url=server.base_url, api_key="fake")
+    """
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.requests: list[tuple[str, Any]] = []
+        self.failures: list[str] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The base URL to give the client, ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def check(self) -> None:
+        """Raise LoopbackSurprise if a request surprised the script or a reply went unused."""
+        problems = list(self.failures)
+        unused = len(self.script.replies) - len(self.requests)
+        if unused > 0:
+            problems.append(f"{unused} scripted response(s) were never requested")
+        if problems:
+            raise LoopbackSurprise("; ".join(problems))
+
+    def _answer(self, path: str, body: Any) -> tuple[Reply | None, str | None]:
+        with self._lock:
+            index = len(self.requests)
+            self.requests.append((path, body))
+            if index >= len(self.script.replies):
+                return None, f"request {index + 1} ({path}) is beyond the script's {index} response(s)"
+            reply = self.script.replies[index]
+        if reply.expect_path and reply.expect_path != path:
+            return None, f"request {index + 1} went to {path}, expected {reply.expect_path}"
+        if reply.expect_body is not None:
+            diff = first_difference(reply.expect_body, body)
+            if diff:
+                return None, f"request {index + 1} differs from the script: {diff}"
+        return reply, None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                """Stay quiet: the test or the record command reports."""
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = raw.decode("utf-8", errors="replace")
+                reply, problem = server._answer(self.path, body)
+                if problem or reply is None:
+                    server.failures.append(problem or "no reply")
+                    self._send(
+                        400,
+                        {
+                            "error": {
+                                "message": f"loopback endpoint: {problem}",
+                                "type": "invalid_request_error",
+                            }
+                        },
+                    )
+                elif reply.sse is not None:
+                    self._stream(reply.sse, reply.sse_done)
+                else:
+                    self._send(reply.status, reply.body)
+
+            def _send(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, events: list[Any], done: bool) -> None:
+                # Chat Completions streams end in [DONE]; Responses streams name
+                # each event instead ({"event": ..., "data": ...} in the script).
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                for event in events:
+                    named = isinstance(event, dict) and set(event) == {"event", "data"}
+                    head = f"event: {event['event']}\n" if named else ""
+                    data = json.dumps(event["data"] if named else event, ensure_ascii=False)
+                    self.wfile.write(f"{head}data: {data}\n\n".encode())
+                if done:
+                    self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
+
+        return Handler

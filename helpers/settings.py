@@ -1,0 +1,163 @@
+"""Mode, provider, model and paths, read from the environment.
+
+This module does no I/O and imports nothing else from ``helpers``: every other
+module asks it what to do. Lesson 00 explains the modes and providers.
+
+Variables:
+    LESSONS_MODE: ``replay`` (the default without a key), ``live`` (the default
+        with one) or ``record``.
+    LESSONS_PROVIDER: ``openai`` (default), ``dashscope``, ``deepseek``,
+        ``vllm`` or ``ollama``.
+    OPENAI_BASE_URL: overrides the provider's base URL.
+    LESSONS_MODEL: overrides the provider's default model.
+    LESSONS_WORKDIR: where ``write_file`` may write (default
+        ``notebooks/workspace/``).
+    LESSONS_CASSETTE_DIR: where cassettes are read and written (default
+        ``cassettes/``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+Mode = Literal["replay", "live", "record"]
+Provenance = Literal["recorded", "published", "authored"]
+
+MODES: tuple[str, ...] = get_args(Mode)
+PROVENANCES: tuple[str, ...] = get_args(Provenance)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A variable in the environment has a value the lessons cannot use."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An OpenAI-compatible endpoint the lessons know how to reach.
+
+    Attributes:
+        name: The value of ``LESSONS_PROVIDER`` that picks it.
+        base_url: Its public base URL; cassettes store requests under this host.
+        key_env: The variable that holds its API key ("" for a local server).
+        default_model: The model used when ``LESSONS_MODEL`` is not set.
+        local: True for a server on the learner's own machine, which needs no key.
+    """
+
+    name: str
+    base_url: str
+    key_env: str
+    default_model: str
+    local: bool = False
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.name: p
+    for p in (
+        Provider("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-5-mini"),
+        Provider(
+            "dashscope",
+            "https://dashscope.aliyuncs.com/compatible-mode/v1",
+            "DASHSCOPE_API_KEY",
+            "qwen-plus",
+        ),
+        Provider("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek-chat"),
+        Provider("vllm", "http://localhost:8000/v1", "VLLM_API_KEY", "Qwen/Qwen3-8B", local=True),
+        Provider("ollama", "http://localhost:11434/v1", "", "qwen3", local=True),
+    )
+}
+DEFAULT_PROVIDER = "openai"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a lesson needs to know about how to run.
+
+    Attributes:
+        mode: ``replay``, ``live`` or ``record``.
+        provider: The provider picked by ``LESSONS_PROVIDER``.
+        model: The model to ask for.
+        base_url: Where requests go in live and record mode.
+        api_key: The key for live and record mode ("" when none is set).
+        cassette_dir: Where cassettes are read and written.
+        workdir: The only folder ``write_file`` may write into.
+        provenance: What a recording in record mode is (``recorded`` unless a
+            published or authored exchange is being rebuilt).
+        note: For a published or authored recording, which fields are rebuilt.
+        tape_seed: A JSON file of observation-tool results to use while
+            recording a published or authored cassette.
+    """
+
+    mode: Mode
+    provider: Provider
+    model: str
+    base_url: str
+    api_key: str = field(repr=False)
+    cassette_dir: Path
+    workdir: Path
+    provenance: Provenance = "recorded"
+    note: str = ""
+    tape_seed: Path | None = None
+
+    def cassette_path(self, lesson: str) -> Path:
+        """The cassette of a lesson: ``<cassette_dir>/<notebook stem>.yaml``."""
+        return self.cassette_dir / f"{lesson}.yaml"
+
+    def recording_path(self, lesson: str) -> Path:
+        """Where record mode writes: a scratch file, moved into place on success."""
+        return self.cassette_dir / f".recording-{lesson}" / f"{lesson}.yaml"
+
+
+def _pick(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r} is not one of: {', '.join(allowed)}")
+    return value
+
+
+def api_key_for(provider: Provider, env: Mapping[str, str]) -> str:
+    """The key for a provider: its own variable, else ``OPENAI_API_KEY``."""
+    for name in (provider.key_env, "OPENAI_API_KEY"):
+        if name and env.get(name, "").strip():
+            return env[name].strip()
+    return ""
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (``os.environ`` by default).
+
+    Args:
+        env: The variables to read; tests pass a plain dict.
+
+    Returns:
+        The settings. Without a key the mode defaults to ``replay``; with a key,
+        or with a local provider that needs none, to ``live``.
+
+    Raises:
+        SettingsError: A variable names an unknown mode, provider or provenance.
+    """
+    env = os.environ if env is None else env
+    provider = PROVIDERS[_pick(env, "LESSONS_PROVIDER", tuple(PROVIDERS), DEFAULT_PROVIDER)]
+    key = api_key_for(provider, env)
+    default_mode = "live" if key or provider.local else "replay"
+    mode: Mode = _pick(env, "LESSONS_MODE", MODES, default_mode)  # type: ignore[assignment]
+    provenance: Provenance = _pick(  # type: ignore[assignment]
+        env, "LESSONS_PROVENANCE", PROVENANCES, "recorded"
+    )
+    seed = env.get("LESSONS_TAPE_SEED", "").strip()
+    return Settings(
+        mode=mode,
+        provider=provider,
+        model=env.get("LESSONS_MODEL", "").strip() or provider.default_model,
+        base_url=(env.get("OPENAI_BASE_URL", "").strip() or provider.base_url).rstrip("/"),
+        api_key=key,
+        cassette_dir=Path(env.get("LESSONS_CASSETTE_DIR", "").strip() or ROOT / "cassettes"),
+        workdir=Path(env.get("LESSONS_WORKDIR", "").strip() or ROOT / "notebooks" / "workspace"),
+        provenance=provenance,
+        note=env.get("LESSONS_NOTE", "").strip(),
+        tape_seed=Path(seed) if seed else None,
+    )

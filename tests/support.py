@@ -1,0 +1,38 @@
+"""Builders shared by the tests: API bodies and the published exchange."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLISHED = ROOT / "cassettes" / "sources" / "published"
+
+
+def completion(message: dict[str, Any], finish_reason: str = "stop", n: int = 1) -> dict[str, Any]:
+    """A minimal ChatCompletion body, as the API sends it."""
+    return {
+        "id": f"chatcmpl-test-{n}",
+        "object": "chat.completion",
+        "created": 1758770581,
+        "model": "gpt-5-mini-2025-08-07",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "logprobs": None,
+                "message": {"role": "assistant", "content": None, "refusal": None, **message},
+            }
+        ],
+    }
+
+
+def tool_call(call_id: str, name: str, arguments: str = "{}") -> dict[str, Any]:
+    """One function tool call in a response message."""
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def published(name: str) -> Any:
+    """A file of the article's published exchange."""
+    return json.loads((PUBLISHED / name).read_text(encoding="utf-8"))
