@@ -1,1 +1,64 @@
-"""Helpers behind the function-calling lessons (work in progress)."""
+"""Helpers behind the function-calling lessons: what the notebooks import.
+
+Each helper packages something a lesson first writes out by hand:
+
+- ``setup`` (lesson 00): a lesson's client and model, replaying its cassette
+  when no key is set.
+- ``get_memory_info``, ``write_file``, ``memory_percent``, ``workspace``
+  (lesson 01): the article's two tools, with ``write_file`` kept inside the
+  lessons' workspace.
+- ``function_tool``, ``responses_tool``, ``tools_for`` (lesson 02): a tool
+  definition from a function's signature and docstring.
+- ``ARTICLE_TOOLS``, ``RUN_B_PROMPT`` (lesson 02): the article's definitions and
+  prompt, as published.
+- ``show_json``, ``show_transcript``, ``side_by_side``, ``exchanges``
+  (lesson 03): what was sent and received, readably.
+- ``run_tool_call``, ``run_tool_calls`` (lesson 04): tool calls to tool
+  messages, never letting a model's mistake raise.
+- ``check_conversation`` (lesson 05): the conversation rules, checked before a
+  request is sent.
+- ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit.
+"""
+
+from __future__ import annotations
+
+from .article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
+from .cassettes import ReplayMiss
+from .client import exchanges, setup
+from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls
+from .loop import Conversation, MaxTurnsExceeded, run_conversation
+from .machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
+from .schema import function_tool, responses_tool, tools_for
+from .settings import load_settings
+from .show import show_json, show_transcript, side_by_side, transcript
+from .tape import observation
+
+__all__ = [
+    "ARTICLE_TOOLS",
+    "RUN_A_PROMPT",
+    "RUN_B_PROMPT",
+    "Conversation",
+    "ConversationError",
+    "MaxTurnsExceeded",
+    "ReplayMiss",
+    "UnsafeWriteError",
+    "check_conversation",
+    "exchanges",
+    "function_tool",
+    "get_memory_info",
+    "load_settings",
+    "memory_percent",
+    "observation",
+    "responses_tool",
+    "run_conversation",
+    "run_tool_call",
+    "run_tool_calls",
+    "setup",
+    "show_json",
+    "show_transcript",
+    "side_by_side",
+    "tools_for",
+    "transcript",
+    "workspace",
+    "write_file",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -36,3 +37,17 @@ def tool_call(call_id: str, name: str, arguments: str = "{}") -> dict[str, Any]:
 def published(name: str) -> Any:
     """A file of the article's published exchange."""
     return json.loads((PUBLISHED / name).read_text(encoding="utf-8"))
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to open a connection while the network was blocked."""
+
+
+def block_network(monkeypatch: Any) -> None:
+    """Refuse every connection, loopback included, for the rest of the test."""
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        raise NetworkBlocked(f"network blocked in this test: connect to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
