@@ -5,6 +5,7 @@ Examples:
     python -m helpers record --provider dashscope notebooks/03_pass_the_tools.ipynb
     python -m helpers record --from-source notebooks/06_the_loop.ipynb  # rebuild, offline
     python -m helpers check                                       # every cassette
+    python -m helpers contents                                    # navigation and README table
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     chk = commands.add_parser("check", help="lint cassettes (default: every one in cassettes/)")
     chk.add_argument("cassettes", nargs="*", type=Path, metavar="CASSETTE")
+    commands.add_parser("contents", help="regenerate navigation cells and the README's contents table")
     return parser
 
 
@@ -72,6 +74,12 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "contents":
+        from .contents import update_all
+
+        changed = update_all()
+        print("\n".join(f"updated {name}" for name in changed) or "already up to date")
+        return 0
     return _record(args) if args.command == "record" else _check(args)
 
 

@@ -1,0 +1,117 @@
+"""The list of lessons, and what is generated from it: navigation cells and the README's table.
+
+``python -m helpers contents`` rewrites, from ``LESSONS`` alone, the last cell
+of every notebook (``prev | contents | next``, tagged ``navigation``) and the
+table between the contents markers in README.md. It can be re-run at any time:
+a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import ROOT
+
+NAV_TAG = "navigation"
+START, END = "<!-- contents:start -->", "<!-- contents:end -->"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One notebook: its file stem, its title, and the one thing it teaches."""
+
+    stem: str
+    title: str
+    teaches: str
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("00_overview", "Overview", "what function calling is, the six steps, how to run the lessons"),
+    Lesson(
+        "01_define_a_function", "Define a function", "the article's two tools as plain Python, run directly"
+    ),
+    Lesson(
+        "02_describe_the_function",
+        "Describe the function",
+        "the JSON schema by hand, then generated from the signature; strict mode; its token cost",
+    ),
+    Lesson(
+        "03_pass_the_tools",
+        "Pass the tools",
+        "the first request with `tools`; the raw request and response; `finish_reason` and `tool_calls`",
+    ),
+    Lesson(
+        "04_handle_the_response",
+        "Handle the response",
+        "read `tool_calls`, dispatch by name, parse arguments; why `tool_calls[0]` is a bug",
+    ),
+    Lesson(
+        "05_return_the_result",
+        "Return the result",
+        'the `role: "tool"` message and its `tool_call_id`; every call answered exactly once',
+    ),
+    Lesson(
+        "06_the_loop",
+        "The loop",
+        "the whole scenario looped to the end with a turn limit, replayed from the published run",
+    ),
+)
+
+
+def navigation(index: int, lessons: tuple[Lesson, ...] = LESSONS) -> str:
+    """The navigation cell's markdown for the lesson at ``index``."""
+    parts = []
+    if index > 0:
+        before = lessons[index - 1]
+        parts.append(f"< [{before.stem[:2]} {before.title}]({before.stem}.ipynb)")
+    parts.append("[Contents](../README.md#contents)")
+    if index + 1 < len(lessons):
+        after = lessons[index + 1]
+        parts.append(f"[{after.stem[:2]} {after.title}]({after.stem}.ipynb) >")
+    return " | ".join(parts)
+
+
+def contents_table(lessons: tuple[Lesson, ...] = LESSONS) -> str:
+    """The README's contents table, in lesson order."""
+    rows = ["| # | lesson | teaches |", "| --- | --- | --- |"]
+    rows += [f"| {x.stem[:2]} | [{x.title}](notebooks/{x.stem}.ipynb) | {x.teaches} |" for x in lessons]
+    return "\n".join(rows)
+
+
+def update_notebook(path: Path, index: int) -> bool:
+    """Put the navigation cell last in one notebook; True when the file changed."""
+    text = path.read_text(encoding="utf-8")
+    nb = json.loads(text)
+    cells = [c for c in nb["cells"] if NAV_TAG not in c.get("metadata", {}).get("tags", [])]
+    source = navigation(index)
+    cells.append({"cell_type": "markdown", "metadata": {"tags": [NAV_TAG]}, "source": [source]})
+    nb["cells"] = cells
+    new = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def update_readme(path: Path) -> bool:
+    """Replace the table between the contents markers; True when the file changed."""
+    text = path.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{contents_table()}\n{END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def update_all(root: Path = ROOT) -> list[str]:
+    """Regenerate every navigation cell and the README table; the files changed."""
+    changed = []
+    for index, lesson in enumerate(LESSONS):
+        path = root / "notebooks" / f"{lesson.stem}.ipynb"
+        if path.exists() and update_notebook(path, index):
+            changed.append(str(path.relative_to(root)))
+    if update_readme(root / "README.md"):
+        changed.append("README.md")
+    return changed
