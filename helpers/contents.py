@@ -1,8 +1,9 @@
 """The list of lessons, and what is generated from it: navigation cells and the README's table.
 
 ``python -m helpers contents`` rewrites, from ``LESSONS`` alone, the last cell
-of every notebook (``prev | contents | next``, tagged ``navigation``) and the
-table between the contents markers in README.md. It can be re-run at any time:
+of every notebook (``prev | contents | next``, tagged ``navigation``), any
+markdown cell tagged ``contents`` (lesson 00's table of lessons), and the table
+between the contents markers in README.md. It can be re-run at any time:
 a second run changes nothing.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from .settings import ROOT
 
 NAV_TAG = "navigation"
+CONTENTS_TAG = "contents"
 START, END = "<!-- contents:start -->", "<!-- contents:end -->"
 
 
@@ -85,6 +87,9 @@ def update_notebook(path: Path, index: int) -> bool:
     text = path.read_text(encoding="utf-8")
     nb = json.loads(text)
     cells = [c for c in nb["cells"] if NAV_TAG not in c.get("metadata", {}).get("tags", [])]
+    for cell in cells:
+        if CONTENTS_TAG in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = [f"## Contents\n\n{contents_table(folder='')}"]
     source = navigation(index)
     cells.append({"cell_type": "markdown", "metadata": {"tags": [NAV_TAG]}, "source": [source]})
     nb["cells"] = cells

@@ -26,7 +26,7 @@ from nbclient.exceptions import CellExecutionError
 from .cassettes import read_cassette
 from .check import check_cassette
 from .loopback import LoopbackServer, load_script
-from .settings import load_settings
+from .settings import PROVIDERS, load_settings
 
 FAKE_KEY = "loopback-fake-key"  # what the SDK sends to a loopback endpoint
 KEPT_NOTEBOOK_METADATA = ("kernelspec",)
@@ -176,9 +176,9 @@ def record(
             LESSONS_PROVIDER=plan.provider,
             LESSONS_MODEL=plan.model,
             OPENAI_BASE_URL=server.base_url,
-            OPENAI_API_KEY=FAKE_KEY,
             LESSONS_PROVENANCE=plan.provenance,
             LESSONS_NOTE=plan.note,
             LESSONS_TAPE_SEED=str(tape),
         )
-        return _run(notebook, env, server)
+        key_env = PROVIDERS[plan.provider].key_env or "OPENAI_API_KEY"
+        return _run(notebook, {**env, key_env: FAKE_KEY}, server)

@@ -120,11 +120,11 @@ def _pick(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: 
 
 
 def api_key_for(provider: Provider, env: Mapping[str, str]) -> str:
-    """The key for a provider: its own variable, else ``OPENAI_API_KEY``."""
-    for name in (provider.key_env, "OPENAI_API_KEY"):
-        if name and env.get(name, "").strip():
-            return env[name].strip()
-    return ""
+    """The key for a provider, from its own variable only.
+
+    An OpenAI key is never sent to another provider just because it is set.
+    """
+    return env.get(provider.key_env, "").strip() if provider.key_env else ""
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -1,0 +1,214 @@
+"""The article's two example tools: read the machine's memory, write a file.
+
+Lesson 01 defines them. ``get_memory_info`` returns exactly what the article's
+version returned, so a published exchange replays byte for byte, and it is an
+``@observation`` so that replay hands the model the memory it saw when the
+session was recorded. ``write_file`` keeps the article's signature and empty
+result, but writes only inside the lessons' workspace (``LESSONS_WORKDIR``), and
+only plain files, atomically: a model chooses its arguments, so they are checked
+like any other untrusted input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from helpers.settings import load_settings
+from helpers.tape import observation
+
+MAX_BYTES = 1_000_000
+# Names Windows maps to devices, whatever the extension ("nul.txt" is the NUL device).
+RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789¹²³"}
+)
+# Windows cannot store these; ":" would also reach a drive (C:x) or an NTFS stream.
+FORBIDDEN_CHARS = '<>:"|?*'
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_ALLOWED = "a relative file name inside the workspace, such as 'mem_ok.txt' or 'logs/mem.txt'"
+
+
+class UnsafeWriteError(ValueError):
+    """``write_file`` refused a name or a text; nothing was written."""
+
+
+@observation
+def get_memory_info() -> str:
+    """Get this computer's memory usage, as byte counts in JSON.
+
+    The result has four integer fields: "total" is the physical memory installed;
+    "available" is what can be given to programs at once without swapping; "used"
+    is what the operating system counts as in use; "free" is memory not used at
+    all (on Windows it is reported equal to "available"). The share of memory in
+    use is (total - available) / total.
+
+    Returns:
+        The JSON text ``{"total": ..., "available": ..., "used": ..., "free": ...}``.
+    """
+    mem = psutil.virtual_memory()
+    info = {"total": mem.total, "available": mem.available, "used": mem.used, "free": mem.free}
+    return json.dumps(info)
+
+
+def memory_percent(info: str | dict[str, Any]) -> float:
+    """The share of memory in use, computed in code rather than by the model.
+
+    Args:
+        info: What ``get_memory_info`` returned, as JSON text or as a dict.
+
+    Returns:
+        ``(total - available) / total * 100``, as psutil computes it, rounded to
+        two decimals.
+
+    Raises:
+        KeyError: ``total`` or ``available`` is missing.
+        ValueError: The text is not JSON, or ``total`` is not positive.
+    """
+    data = json.loads(info) if isinstance(info, str) else info
+    total, available = data["total"], data["available"]
+    if total <= 0:
+        raise ValueError(f"total must be positive, got {total!r}")
+    return round((total - available) / total * 100, 2)
+
+
+def workspace() -> Path:
+    """The only folder ``write_file`` may write into, created if missing.
+
+    Returns:
+        ``LESSONS_WORKDIR`` (default ``notebooks/workspace/``), read at each call
+        and fully resolved.
+    """
+    folder = Path(load_settings().workdir).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
+def write_file(file_name: str, text: str) -> None:
+    """Write text to a file in the workspace folder, replacing any earlier content.
+
+    Only relative names inside the workspace are accepted: no absolute paths, no "..".
+
+    Args:
+        file_name: A relative file name, such as "mem_ok.txt" or "logs/mem.txt".
+        text: The complete content of the file, written as UTF-8 exactly as given.
+
+    Raises:
+        UnsafeWriteError: The name leaves the workspace, is not a plain file
+            name, names a link or a folder, or the text is not a string or is
+            larger than ``MAX_BYTES`` in UTF-8. Nothing is written then.
+    """
+    parts = _check_name(file_name)
+    _check_text(text)
+    root = workspace()
+    parent = _inside(root, root.joinpath(*parts[:-1]).resolve(), file_name)
+    target = parent / parts[-1]
+    _check_target(root, target, file_name)
+    parent.mkdir(parents=True, exist_ok=True)
+    # Checked again once the folders exist, in case one was swapped for a link meanwhile.
+    _inside(root, parent.resolve(), file_name)
+    _replace(target, text)
+
+
+def _refuse(file_name: object, problem: str) -> UnsafeWriteError:
+    """An error that says what was wrong with a name and what is allowed."""
+    return UnsafeWriteError(f"write_file refused {file_name!r}: {problem}. Allowed: {_ALLOWED}.")
+
+
+def _check_name(file_name: object) -> list[str]:
+    """The name's components, or an error if the name is not a safe relative path."""
+    if not isinstance(file_name, str):
+        raise _refuse(file_name, f"the name must be a string, not {type(file_name).__name__}")
+    if not file_name.strip():
+        raise _refuse(file_name, "the name is empty")
+    if any(unicodedata.category(c) == "Cc" for c in file_name):
+        raise _refuse(file_name, "the name contains a control character")
+    # Either separator counts, so a name means the same thing on every system.
+    unified = file_name.replace("\\", "/")
+    if unified.startswith("/") or _DRIVE.match(file_name):
+        raise _refuse(file_name, "absolute paths are not allowed")
+    if bad := sorted({c for c in file_name if c in FORBIDDEN_CHARS}):
+        raise _refuse(file_name, f"the name contains {''.join(bad)!r}, which Windows forbids")
+    if unified.endswith("/"):
+        raise _refuse(file_name, "the name ends with a separator, so it names no file")
+    parts = [p for p in unified.split("/") if p not in ("", ".")]
+    for part in parts:
+        _check_part(file_name, part)
+    if not parts:
+        raise _refuse(file_name, "the name has no file name in it")
+    return parts
+
+
+def _check_part(file_name: str, part: str) -> None:
+    """Refuse one path component that escapes, or that Windows would rename or reserve."""
+    if part == "..":
+        raise _refuse(file_name, "'..' would leave the workspace")
+    if part.endswith((".", " ")):
+        # Windows drops trailing dots and spaces, so "a.txt." would silently become "a.txt".
+        raise _refuse(file_name, f"{part!r} ends with a dot or a space")
+    if part.split(".")[0].rstrip(" ").upper() in RESERVED_NAMES:
+        raise _refuse(file_name, f"{part!r} is a reserved device name on Windows")
+
+
+def _check_text(text: object) -> None:
+    """Refuse a text that is not a string, cannot be UTF-8, or is too large."""
+    if not isinstance(text, str):
+        raise UnsafeWriteError(
+            f"write_file refused the text: it must be a string, not {type(text).__name__}."
+        )
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise UnsafeWriteError(
+            f"write_file refused the text: it is not valid Unicode ({err})."
+        ) from err
+    if len(data) > MAX_BYTES:
+        raise UnsafeWriteError(
+            f"write_file refused the text: it is {len(data)} bytes in UTF-8; "
+            f"at most {MAX_BYTES} are allowed."
+        )
+
+
+def _inside(root: Path, path: Path, file_name: str) -> Path:
+    """``path`` itself, or an error if it is not the workspace or below it."""
+    # The message goes back to the model, and into cassettes: no absolute paths in it.
+    if not path.is_relative_to(root):
+        raise _refuse(file_name, "through a link, it resolves to a place outside the workspace")
+    return path
+
+
+def _check_target(root: Path, target: Path, file_name: str) -> None:
+    """Refuse a target that is a link or a folder, or that resolves outside the workspace."""
+    if target.is_symlink():
+        raise _refuse(file_name, "it is a symbolic link, and write_file does not follow links")
+    if target.is_dir():
+        raise _refuse(file_name, "it is a folder, not a file")
+    _inside(root, target.resolve(), file_name)
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write a temporary file next to ``target`` and move it into place in one step."""
+    # Replacing the directory entry also means a hard link is never written through.
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        # newline="" so that Windows writes "\n" as given, not "\r\n".
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp creates files readable by their owner only; keep the usual mode.
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
