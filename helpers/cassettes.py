@@ -10,6 +10,7 @@ a local endpoint with a fake key holds neither. Lesson 00 explains replay.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -109,13 +110,68 @@ def read_cassette(path: Path) -> dict[str, Any]:
     return data
 
 
-def _closest(similar: Iterable[tuple[Any, Any, list[tuple[str, str]]]]) -> str:
-    best = ""
-    for _request, _ok, failed in similar:
-        text = "\n".join(f"[{name}] {message}" for name, message in failed)
-        if text and (not best or len(text) < len(best)):
-            best = text
-    return best
+def _window(text: str, at: int) -> str:
+    start = max(0, at - 30)
+    shown = json.dumps(text[start : at + 50], ensure_ascii=False)
+    return ("…" if start else "") + shown + ("…" if at + 50 < len(text) else "")
+
+
+def first_difference(expected: Any, got: Any, where: str = "body", label: str = "expected") -> str | None:
+    """Where two JSON values first differ, as a readable line; None when equal.
+
+    Args:
+        expected: The value wanted (or recorded).
+        got: The value found.
+        where: The path of these values, for the message.
+        label: What to call the wanted value in the message.
+    """
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in list(expected) + [k for k in got if k not in expected]:
+            if key not in got:
+                return f"{where}.{key} is missing"
+            if key not in expected:
+                return f"{where}.{key} is not expected"
+            found = first_difference(expected[key], got[key], f"{where}.{key}", label)
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(got, list):
+        if len(expected) != len(got):
+            return f"{where} has {len(got)} items, expected {len(expected)}"
+        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
+            found = first_difference(a, b, f"{where}[{i}]", label)
+            if found:
+                return found
+        return None
+    if expected == got:
+        return None
+    if isinstance(expected, str) and isinstance(got, str):
+        at = next(
+            (i for i, (a, b) in enumerate(zip(expected, got, strict=False)) if a != b),
+            min(map(len, (expected, got))),
+        )
+        return f"{where} differs at character {at}: {_window(got, at)}, {label} {_window(expected, at)}"
+    shown, wanted = (json.dumps(v, ensure_ascii=False)[:200] for v in (got, expected))
+    return f"{where} is {shown}, {label} {wanted}"
+
+
+def _json(body: Any) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except (TypeError, ValueError):
+        return body
+
+
+def _closest(request: Request, similar: Iterable[tuple[Any, Any, list[tuple[str, str]]]]) -> str:
+    # The recorded request whose body differs least, said as its first difference.
+    found = []
+    for recorded, _ok, failed in similar:
+        if [name for name, _ in failed] == ["body"]:
+            diff = first_difference(_json(recorded.body), _json(request.body), label="recorded")
+            found.append(diff or "")
+        else:
+            found.append("; ".join(f"{name}: {message}" for name, message in failed))
+    return min((f for f in found if f), key=len, default="")
 
 
 def explain_miss(err: CannotOverwriteExistingCassetteException, lesson: str) -> str:
@@ -126,9 +182,9 @@ def explain_miss(err: CannotOverwriteExistingCassetteException, lesson: str) -> 
     if not path.exists():
         lines.append("This lesson has no cassette yet, so in replay it cannot send requests.")
     else:
-        closest = _closest(err.similar_requests)
+        closest = _closest(request, err.similar_requests)
         if closest:
-            lines += ["The closest recorded request differs like this:", closest]
+            lines += ["Compared with the closest recorded request, in this one:", f"  {closest}"]
         lines.append(
             "A prompt, tool or model changed since the cassette was recorded; undo the "
             "change, or re-record the lesson."

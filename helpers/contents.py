@@ -75,10 +75,10 @@ def navigation(index: int, lessons: tuple[Lesson, ...] = LESSONS) -> str:
     return " | ".join(parts)
 
 
-def contents_table(lessons: tuple[Lesson, ...] = LESSONS) -> str:
-    """The README's contents table, in lesson order."""
+def contents_table(lessons: tuple[Lesson, ...] = LESSONS, folder: str = "notebooks/") -> str:
+    """The contents table, in lesson order, linking into ``folder``."""
     rows = ["| # | lesson | teaches |", "| --- | --- | --- |"]
-    rows += [f"| {x.stem[:2]} | [{x.title}](notebooks/{x.stem}.ipynb) | {x.teaches} |" for x in lessons]
+    rows += [f"| {x.stem[:2]} | [{x.title}]({folder}{x.stem}.ipynb) | {x.teaches} |" for x in lessons]
     return "\n".join(rows)
 
 

@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .cassettes import first_difference
+
 
 class LoopbackSurprise(AssertionError):
     """The lesson sent what the script did not expect, or not all it expected."""
@@ -86,32 +88,6 @@ def load_script(path: Path) -> Script:
         )
     keys = ("provenance", "provider", "model", "note", "tape")
     return Script(replies, **{k: data[k] for k in keys if k in data})
-
-
-def first_difference(expected: Any, got: Any, where: str = "body") -> str | None:
-    """Where two JSON values first differ, as a readable line; None when equal."""
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for key in list(expected) + [k for k in got if k not in expected]:
-            if key not in got:
-                return f"{where}.{key} is missing"
-            if key not in expected:
-                return f"{where}.{key} is not expected"
-            found = first_difference(expected[key], got[key], f"{where}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(expected, list) and isinstance(got, list):
-        if len(expected) != len(got):
-            return f"{where} has {len(got)} items, expected {len(expected)}"
-        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
-            found = first_difference(a, b, f"{where}[{i}]")
-            if found:
-                return found
-        return None
-    if expected != got:
-        shown, wanted = (json.dumps(v, ensure_ascii=False)[:200] for v in (got, expected))
-        return f"{where} is {shown}, expected {wanted}"
-    return None
 
 
 class LoopbackServer:

@@ -96,7 +96,7 @@ def test_a_miss_names_cassette_difference_and_command(cassette_dir, no_network):
         client.chat.completions.create(model=model, messages=changed)
     text = str(caught.value)
     assert "demo.yaml holds no response for POST /v1/chat/completions" in text
-    assert '"content": "goodbye"' in text and '"content": "hello"' in text
+    assert 'body.messages[0].content differs at character 0: "goodbye", recorded "hello"' in text
     assert "python -m helpers record notebooks/demo.ipynb" in text
 
 
