@@ -167,13 +167,10 @@ def _check_text(text: object) -> None:
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise UnsafeWriteError(
-            f"write_file refused the text: it is not valid Unicode ({err})."
-        ) from err
+        raise UnsafeWriteError(f"write_file refused the text: it is not valid Unicode ({err}).") from err
     if len(data) > MAX_BYTES:
         raise UnsafeWriteError(
-            f"write_file refused the text: it is {len(data)} bytes in UTF-8; "
-            f"at most {MAX_BYTES} are allowed."
+            f"write_file refused the text: it is {len(data)} bytes in UTF-8; at most {MAX_BYTES} are allowed."
         )
 
 

@@ -117,8 +117,7 @@ def side_by_side(
     columns = [_text(side).splitlines() for side in (left, right)]
     rows = [list(titles), ["-" * width, "-" * width]]
     rows += [
-        [_line(columns[0], i), _line(columns[1], i)]
-        for i in range(max(len(columns[0]), len(columns[1])))
+        [_line(columns[0], i), _line(columns[1], i)] for i in range(max(len(columns[0]), len(columns[1])))
     ]
     return "\n".join(f"{_pad(_fit(a, width), width)} | {_fit(b, width)}".rstrip() for a, b in rows)
 

@@ -44,9 +44,7 @@ def test_an_unexpected_body_is_refused_with_its_first_difference():
         LoopbackServer(script) as server,
         pytest.raises(openai.BadRequestError, match=r"body\.messages\[0\]\.content"),
     ):
-            client_for(server).chat.completions.create(
-                model="m", messages=[{"role": "user", "content": "bye"}]
-            )
+        client_for(server).chat.completions.create(model="m", messages=[{"role": "user", "content": "bye"}])
 
 
 def test_unused_replies_make_check_raise():

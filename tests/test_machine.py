@@ -68,8 +68,7 @@ def test_get_memory_info_is_an_observation_replayed_from_the_tape() -> None:
 
 def test_article_format_is_byte_for_byte() -> None:
     assert json.dumps(ARTICLE) == (
-        '{"total": 34219794432, "available": 12072124416, '
-        '"used": 22147670016, "free": 12072124416}'
+        '{"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}'
     )
 
 
@@ -254,9 +253,7 @@ def test_write_file_allows_a_link_to_a_folder_inside(ws: Path) -> None:
     assert (ws / "real" / "mem.txt").read_text(encoding="utf-8") == "ok"
 
 
-def test_write_file_is_atomic_when_the_replace_fails(
-    ws: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_write_file_is_atomic_when_the_replace_fails(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_file("mem_ok.txt", "old content")
 
     def fail(src: str, dst: str) -> None:

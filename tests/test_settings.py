@@ -96,9 +96,7 @@ def test_base_url_and_model_overrides() -> None:
 
 
 def test_the_providers_own_url_loses_its_trailing_slash_too() -> None:
-    assert load_settings({"OPENAI_BASE_URL": "https://x.example/v1//"}).base_url == (
-        "https://x.example/v1"
-    )
+    assert load_settings({"OPENAI_BASE_URL": "https://x.example/v1//"}).base_url == ("https://x.example/v1")
 
 
 def test_record_mode_and_its_provenance() -> None:

@@ -7,9 +7,7 @@ from openai.types.chat import ChatCompletionMessage
 
 from helpers.show import as_data, show_json, show_transcript, side_by_side, to_json, transcript
 
-MEMORY = (
-    '{"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}'
-)
+MEMORY = '{"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}'
 CALL_ID = "call_vxeBJnnY6W4iFKdbuGlzCgix"
 
 
@@ -20,8 +18,7 @@ def assistant_calls(*calls: tuple[str, str, str], content: str | None = None):
             "role": "assistant",
             "content": content,
             "tool_calls": [
-                {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-                for i, n, a in calls
+                {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in calls
             ],
         }
     )

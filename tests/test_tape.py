@@ -106,9 +106,7 @@ def test_replay_keeps_a_count_per_tool(reading: Any) -> None:
     assert [reading(), other(), reading(), other()] == ["r1", "o1", "r2", "o2"]
 
 
-def test_replay_without_entries_runs_the_tool_and_stores_nothing(
-    reading: Any, probe: Probe
-) -> None:
+def test_replay_without_entries_runs_the_tool_and_stores_nothing(reading: Any, probe: Probe) -> None:
     entries: dict[str, list[Any]] = {"other": ["x"], "reading": []}
     changes: list[None] = []
     use_tape(Tape("replay", entries, on_change=lambda: changes.append(None)))
