@@ -91,7 +91,9 @@ def update_notebook(path: Path, index: int) -> bool:
         if CONTENTS_TAG in cell.get("metadata", {}).get("tags", []):
             cell["source"] = [f"## Contents\n\n{contents_table(folder='')}"]
     source = navigation(index)
-    cells.append({"cell_type": "markdown", "metadata": {"tags": [NAV_TAG]}, "source": [source]})
+    cells.append(
+        {"cell_type": "markdown", "id": NAV_TAG, "metadata": {"tags": [NAV_TAG]}, "source": [source]}
+    )
     nb["cells"] = cells
     new = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if new != text:

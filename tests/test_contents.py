@@ -1,0 +1,58 @@
+"""The lessons list drives the navigation cells and the README's table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from helpers.contents import LESSONS, contents_table, navigation, update_all
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_navigation_links_prev_contents_next():
+    assert navigation(0) == (
+        "[Contents](../README.md#contents) | [01 Define a function](01_define_a_function.ipynb) >"
+    )
+    assert navigation(len(LESSONS) - 1).startswith("< [05 Return the result](05_return_the_result.ipynb)")
+
+
+def test_contents_table_lists_every_lesson_in_order():
+    rows = contents_table().splitlines()[2:]
+    assert [r.split("|")[1].strip() for r in rows] == [x.stem[:2] for x in LESSONS]
+    assert "](notebooks/00_overview.ipynb)" in rows[0]
+    assert "](00_overview.ipynb)" in contents_table(folder="").splitlines()[2]
+
+
+def test_every_lesson_exists_and_every_notebook_is_listed():
+    assert sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")) == [x.stem for x in LESSONS]
+
+
+def test_the_generator_is_idempotent_and_the_files_are_up_to_date(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    for lesson in LESSONS:
+        source = ROOT / "notebooks" / f"{lesson.stem}.ipynb"
+        (tmp_path / "notebooks" / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "README.md").write_bytes((ROOT / "README.md").read_bytes())
+    assert update_all(tmp_path) == [], "run `python -m helpers contents` and commit"
+    for lesson in LESSONS:
+        nb = nbformat.read(tmp_path / "notebooks" / f"{lesson.stem}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        assert nb.cells[-1].metadata["tags"] == ["navigation"]
+
+
+def test_the_generator_adds_a_missing_navigation_cell(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Overview")])
+    path = tmp_path / "notebooks" / "00_overview.ipynb"
+    nbformat.write(nb, path)
+    (tmp_path / "README.md").write_text(
+        "x\n<!-- contents:start -->\nold\n<!-- contents:end -->\ny\n", encoding="utf-8"
+    )
+    assert update_all(tmp_path) == ["notebooks/00_overview.ipynb", "README.md"]
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert cells[-1]["id"] == "navigation" and cells[-1]["source"] == [navigation(0)]
+    assert "old" not in (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert update_all(tmp_path) == []
