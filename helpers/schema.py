@@ -177,12 +177,32 @@ def _tidy(node: Any, defs: dict[str, Any], expanding: frozenset[str] = frozenset
     return tidy
 
 
+def _without_defaults(node: Any) -> Any:
+    """Drop ``default`` keywords: strict mode has the model send every value."""
+    if isinstance(node, list):
+        return [_without_defaults(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: (
+            {name: _without_defaults(schema) for name, schema in value.items()}
+            if key in _NAMED_SCHEMAS and isinstance(value, dict)
+            else value
+            if key in _DATA_KEYS
+            else _without_defaults(value)
+        )
+        for key, value in node.items()
+        if key != "default"
+    }
+
+
 def _parameters_schema(func: Callable[..., Any], *, strict: bool) -> dict[str, Any]:
     """The JSON schema of a function's parameters, plain or strict."""
     if strict:
         # Step 4: the SDK's rules, the same that pydantic_function_tool applies.
         raw = to_strict_json_schema(_build_model(func, nullable_defaults=True))
-        return _tidy(raw, raw.get("$defs", {}))
+        # The API has refused "default" in strict schemas: a null means "use the default".
+        return _without_defaults(_tidy(raw, raw.get("$defs", {})))
     raw = arguments_model(func).model_json_schema()
     schema = _tidy(raw, raw.get("$defs", {}))
     # The article's shape: exactly these three keys, "required" even when empty.
