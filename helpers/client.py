@@ -18,6 +18,7 @@ from typing import Any
 import httpx2
 import openai
 from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.serializers.compat import convert_body_to_bytes
 
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
 from .settings import PROVIDERS, Settings, load_settings
@@ -67,6 +68,10 @@ class Session:
         """In record mode, write the scratch cassette as it stands now."""
         if self._cassette is not None and self.settings.mode == "record":
             self._cassette._save(force=True)  # vcrpy saves only on exit otherwise
+            # Saving turns the bodies held in memory into text; a request sent again
+            # while recording is replayed from memory, and must find bytes there.
+            for _request, response in self._cassette.data:
+                convert_body_to_bytes(response)
 
     def close(self) -> None:
         """Stop using the cassette and the tape."""

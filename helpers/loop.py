@@ -110,7 +110,8 @@ def run_conversation(
         conversation.messages.extend(run_tool_calls(message.tool_calls, functions))
         wanted = [call.function.name for call in message.tool_calls]
     raise MaxTurnsExceeded(
-        f"the model still called tools after {max_turns} requests (max_turns={max_turns}); "
+        f"the model still called tools after {max_turns} request{'s' * (max_turns != 1)} "
+        f"(max_turns={max_turns}); "
         f"it last asked for: {', '.join(wanted)}",
         conversation,
     )

@@ -29,6 +29,9 @@ CELLS = [
     'messages.append({"role": "tool", "tool_call_id": call.id, "content": get_memory_info()})\n'
     "final = client.chat.completions.create(model=MODEL, messages=messages)\n"
     "print(final.choices[0].message.content)",
+    "Ask the first question again: while recording, a repeated request is not sent twice.",
+    "again = client.chat.completions.create(model=MODEL, messages=messages[:1])\n"
+    "again.choices[0].message.tool_calls[0].function.name",
 ]
 MEMORY = '{"total": 100, "available": 40, "used": 60, "free": 40}'
 
@@ -133,7 +136,10 @@ def test_record_from_a_script_is_published_or_authored(project):
     meta = data["metadata"]
     assert meta["provenance"] == "authored" and meta["note"] == "written for the record test"
     assert meta["tape"] == {"get_memory_info": [MEMORY]}
-    assert outputs(nb_path)[-1] == "60% used.\n"
+    assert outputs(nb_path)[-2] == "60% used.\n"
+    assert nbformat.read(nb_path, as_version=4).cells[-1].outputs[0]["data"]["text/plain"] == (
+        "'get_memory_info'"
+    )
 
 
 def test_a_failed_recording_keeps_the_old_cassette_and_notebook(project, capsys):

@@ -1,0 +1,71 @@
+"""Lessons 03-06 replay the article's published run B, exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from support import published
+
+from helpers.record import execute
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_B = ["00_overview", "03_pass_the_tools", "04_handle_the_response", "05_return_the_result", "06_the_loop"]
+RUN_B_CALL_IDS = {"call_vxeBJnnY6W4iFKdbuGlzCgix", "call_c6Bw3DaspJCBVefCYk74aXkr"}
+
+
+def cassette(stem: str) -> dict:
+    return yaml.safe_load((ROOT / "cassettes" / f"{stem}.yaml").read_text(encoding="utf-8"))
+
+
+def bodies(stem: str, key: str) -> list[dict]:
+    found = []
+    for interaction in cassette(stem)["interactions"]:
+        text = (
+            interaction["request"]["body"] if key == "request" else interaction["response"]["body"]["string"]
+        )
+        found.append(json.loads(text))
+    return found
+
+
+def call_ids(stem: str) -> set[str]:
+    ids = set()
+    for body in bodies(stem, "response"):
+        for choice in body["choices"]:
+            ids |= {c["id"] for c in choice["message"].get("tool_calls") or []}
+    return ids
+
+
+@pytest.mark.parametrize("stem", RUN_B)
+def test_published_cassettes_carry_run_b(stem):
+    meta = cassette(stem)["metadata"]
+    assert meta["provenance"] == "published"
+    assert "rebuilt" in meta["note"] and "run B" in meta["note"]
+    assert call_ids(stem) <= RUN_B_CALL_IDS and "call_vxeBJnnY6W4iFKdbuGlzCgix" in call_ids(stem)
+    first = bodies(stem, "request")[0]
+    assert first == published("run-b.turn1.request.json")
+
+
+@pytest.mark.parametrize("stem", ["00_overview", "06_the_loop"])
+def test_the_last_request_is_the_articles_turn_three_message_for_message(stem):
+    last = bodies(stem, "request")[-1]
+    assert last == published("run-b.turn3.request.json")
+    assert bodies(stem, "response")[-1] == published("run-b.turn3.response.json")
+
+
+def test_rebuilt_turns_claim_no_usage():
+    for body in bodies("06_the_loop", "response")[:-1]:
+        assert "rebuilt" in body["id"] and "usage" not in body
+
+
+def test_lesson_06_offline_writes_the_published_file(tmp_path, monkeypatch):
+    env = {"LESSONS_MODE": "replay", "LESSONS_WORKDIR": str(tmp_path)}
+    execute(ROOT / "notebooks" / "06_the_loop.ipynb", env)
+    arguments = json.loads(
+        published("run-b.turn3.request.json")["messages"][3]["tool_calls"][0]["function"]["arguments"]
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mem_ok.txt"]
+    assert (tmp_path / "mem_ok.txt").read_text(encoding="utf-8") == arguments["text"]
+    assert "64.75%" in arguments["text"]
