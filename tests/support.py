@@ -9,6 +9,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "cassettes" / "sources" / "published"
+# Metadata of a small authored cassette, for tests that write one.
+META = {
+    "provenance": "authored",
+    "provider": "openai",
+    "model": "gpt-5-mini",
+    "recorded": "2026-11-24",
+    "sdk": "openai 3.54.0",
+    "note": "written for a test",
+}
 
 
 def completion(message: dict[str, Any], finish_reason: str = "stop", n: int = 1) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import completion, published, tool_call
+from support import META, completion, published, tool_call
 
 from helpers.__main__ import main
 from helpers.check import check_cassette
@@ -15,14 +15,6 @@ from helpers.check import check_cassette
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = sorted((ROOT / "cassettes").glob("*.yaml"))
 NOTEBOOKS = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
-META = {
-    "provenance": "authored",
-    "provider": "openai",
-    "model": "gpt-5-mini",
-    "recorded": "2026-11-24",
-    "sdk": "openai 3.54.0",
-    "note": "written for a test",
-}
 
 
 def interactions(path: Path) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import openai
 import pytest
 import yaml
-from support import completion
+from support import META, completion
 from vcr.request import Request
 
 from helpers.cassettes import ReplayMiss, rewrite_host, scrub_response
@@ -48,16 +48,6 @@ def cassette_dir(tmp_path, monkeypatch):
     session = current_session()
     if session:
         session.close()
-
-
-META = {
-    "provenance": "authored",
-    "provider": "openai",
-    "model": "gpt-5-mini",
-    "recorded": "2026-11-24",
-    "sdk": "openai 3.54.0",
-    "note": "written for a test",
-}
 
 
 def test_replay_plays_the_cassette_without_network(cassette_dir, no_network, capsys):
