@@ -169,8 +169,8 @@ def start_session(lesson: str, settings: Settings | None = None) -> Session:
     settings = settings or load_settings()
     mode = settings.mode
     exchanges: list[Exchange] = []
-    holder: dict[str, Session] = {}
-    http = _http_client(exchanges, lesson, mode == "replay", lambda: holder["s"].flush())
+    # Requests are only sent once setup has returned, when _current is this session.
+    http = _http_client(exchanges, lesson, mode == "replay", lambda: _current and _current.flush())
     if mode == "replay":
         path = settings.cassette_path(lesson)
         provider, model, metadata = _replay_target(settings, path)
@@ -183,7 +183,6 @@ def start_session(lesson: str, settings: Settings | None = None) -> Session:
         api_key=key, base_url=base_url, http_client=http, max_retries=0 if mode == "replay" else 2
     )
     session = Session(lesson, settings, client, model, provider, path, metadata, exchanges)
-    holder["s"] = session
     if path is not None:
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
