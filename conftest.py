@@ -17,9 +17,7 @@ for _name in (
     "OPENAI_BASE_URL",
     "LESSONS_PROVIDER",
     "LESSONS_MODEL",
-    "LESSONS_PROVENANCE",
-    "LESSONS_NOTE",
-    "LESSONS_TAPE_SEED",
+    "LESSONS_RECORD_PLAN",
     "LESSONS_CASSETTE_DIR",
 ):
     os.environ.pop(_name, None)

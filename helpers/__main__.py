@@ -4,6 +4,7 @@ Examples:
     python -m helpers record notebooks/06_the_loop.ipynb          # live, needs a key
     python -m helpers record --provider dashscope notebooks/03_pass_the_tools.ipynb
     python -m helpers record --from-source notebooks/06_the_loop.ipynb  # rebuild, offline
+    python -m helpers refresh notebooks/01_define_a_function.ipynb  # outputs from replay
     python -m helpers check                                       # every cassette
     python -m helpers contents                                    # navigation and README table
 """
@@ -34,25 +35,38 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild from cassettes/sources/<stem>.json (published or authored), offline",
     )
+    ref = commands.add_parser("refresh", help="re-run lessons in replay and store their outputs (offline)")
+    ref.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
     chk = commands.add_parser("check", help="lint cassettes (default: every one in cassettes/)")
     chk.add_argument("cassettes", nargs="*", type=Path, metavar="CASSETTE")
     commands.add_parser("contents", help="regenerate navigation cells and the README's contents table")
     return parser
 
 
+def sources_of(stem: str) -> dict[str, Path]:
+    """A lesson's loopback scripts by cassette: ``<stem>.json`` and ``<stem>.<session>.json``."""
+    found = [SOURCES / f"{stem}.json", *sorted(SOURCES.glob(f"{stem}.*.json"))]
+    return {path.stem: path for path in found if path.exists()}
+
+
 def _record(args: argparse.Namespace) -> int:
-    from .record import record
+    from .record import record, refresh
 
     failed = 0
     for notebook in args.notebooks:
-        script = SOURCES / f"{notebook.stem}.json" if args.from_source else args.script
-        if script is not None and not script.exists():
-            print(f"{notebook}: FAILED: no script at {script}")
-            failed += 1
-            continue
-        outcome = record(
-            notebook, provider=args.provider, base_url=args.base_url, model=args.model, script=script
-        )
+        scripts = {notebook.stem: args.script} if args.script else None
+        if args.command == "record" and args.from_source:
+            scripts = sources_of(notebook.stem)
+            if not scripts:
+                print(f"{notebook}: FAILED: no script at {SOURCES / (notebook.stem + '.json')}")
+                failed += 1
+                continue
+        if args.command == "refresh":
+            outcome = refresh(notebook)
+        else:
+            outcome = record(
+                notebook, provider=args.provider, base_url=args.base_url, model=args.model, scripts=scripts
+            )
         print(f"{notebook}: {'ok' if outcome.ok else 'FAILED'}: {outcome.message}")
         if not outcome.ok:
             print("  the old cassette and notebook are kept as they were")
@@ -80,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = update_all()
         print("\n".join(f"updated {name}" for name in changed) or "already up to date")
         return 0
-    return _record(args) if args.command == "record" else _check(args)
+    return _record(args) if args.command in ("record", "refresh") else _check(args)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ import openai
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.serializers.compat import convert_body_to_bytes
 
+from . import errors
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
-from .settings import PROVIDERS, Settings, load_settings
+from .settings import PROVIDERS, Settings, SettingsError, load_settings
 from .tape import Tape, use_tape
 
 REPLAY_KEY = "replay-needs-no-key"
@@ -50,6 +51,7 @@ class Session:
     cassette: Path | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
+    base_url: str = ""
     _context: Any = None
     _cassette: Any = None
 
@@ -61,8 +63,8 @@ class Session:
                 return f"{head} · no cassette (this lesson sends no requests in replay)"
             return f"{head} · cassette {self.cassette.name} ({self.metadata.get('provenance', '?')})"
         if self.settings.mode == "record":
-            return f"{head} · {self.settings.base_url} · recording into {self.cassette}"
-        return f"{head} · {self.settings.base_url}"
+            return f"{head} · {self.base_url} · recording into {self.cassette}"
+        return f"{head} · {self.base_url}"
 
     def flush(self) -> None:
         """In record mode, write the scratch cassette as it stands now."""
@@ -135,29 +137,40 @@ def _replay_target(settings: Settings, path: Path) -> tuple[str, str, dict[str, 
     return provider.name, metadata.get("model", settings.model), metadata
 
 
-def _start_recording(session: Session, settings: Settings) -> None:
+def _plan_entry(settings: Settings, cassette: str) -> dict[str, Any]:
+    """What the record plan says about one cassette ({} when recording a live model)."""
+    if settings.record_plan is None:
+        return {}
+    plan = json.loads(settings.record_plan.read_text("utf-8"))
+    if cassette not in plan:
+        raise SettingsError(f"the record plan has no source for cassette {cassette!r}")
+    return plan[cassette]
+
+
+def _start_recording(session: Session, settings: Settings, plan: dict[str, Any]) -> None:
     cassette = session._cassette
     fields = {
-        "provenance": settings.provenance,
-        "provider": settings.provider.name,
-        "model": settings.model,
+        "provenance": plan.get("provenance", "recorded"),
+        "provider": session.provider,
+        "model": session.model,
         "recorded": dt.date.today().isoformat(),
         "sdk": f"openai {openai.__version__}",
     }
-    if settings.note:
-        fields["note"] = settings.note
+    if plan.get("note"):
+        fields["note"] = plan["note"]
     for key, value in fields.items():
         cassette.get_metadata(key, value)
-    seed = json.loads(settings.tape_seed.read_text("utf-8")) if settings.tape_seed else None
-    tape = Tape("record", cassette.get_metadata("tape", {}), seed=seed, on_change=session.flush)
+    tape = Tape("record", cassette.get_metadata("tape", {}), seed=plan.get("tape"), on_change=session.flush)
     use_tape(tape)
 
 
-def start_session(lesson: str, settings: Settings | None = None) -> Session:
+def start_session(lesson: str, cassette: str | None = None, settings: Settings | None = None) -> Session:
     """Start a lesson's session: the client, the cassette and the tool tape.
 
     Args:
         lesson: The notebook's stem, e.g. ``"06_the_loop"``.
+        cassette: The cassette's stem, for a lesson with more than one
+            (``"06_the_loop.mem_high"``); the lesson's own by default.
         settings: The settings to use; read from the environment by default.
 
     Returns:
@@ -167,22 +180,26 @@ def start_session(lesson: str, settings: Settings | None = None) -> Session:
     if _current is not None:
         _current.close()
     settings = settings or load_settings()
+    cassette = cassette or lesson
     mode = settings.mode
     exchanges: list[Exchange] = []
     # Requests are only sent once setup has returned, when _current is this session.
     http = _http_client(exchanges, lesson, mode == "replay", lambda: _current and _current.flush())
+    plan: dict[str, Any] = {}
     if mode == "replay":
-        path = settings.cassette_path(lesson)
+        path: Path | None = settings.cassette_path(cassette)
         provider, model, metadata = _replay_target(settings, path)
         base_url, key = PROVIDERS[provider].base_url, REPLAY_KEY
     else:
-        path = settings.recording_path(lesson) if mode == "record" else None
-        provider, model, metadata = settings.provider.name, settings.model, {}
-        base_url, key = settings.base_url, settings.api_key or "no-key-needed"
+        plan = _plan_entry(settings, cassette) if mode == "record" else {}
+        path = settings.recording_path(lesson, cassette) if mode == "record" else None
+        provider = plan.get("provider", settings.provider.name)
+        model, metadata = plan.get("model", settings.model), {}
+        base_url, key = plan.get("base_url", settings.base_url), settings.api_key or "no-key-needed"
     client = openai.OpenAI(
         api_key=key, base_url=base_url, http_client=http, max_retries=0 if mode == "replay" else 2
     )
-    session = Session(lesson, settings, client, model, provider, path, metadata, exchanges)
+    session = Session(lesson, settings, client, model, provider, path, metadata, exchanges, base_url)
     if path is not None:
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
@@ -196,18 +213,21 @@ def start_session(lesson: str, settings: Settings | None = None) -> Session:
         if mode == "replay":
             use_tape(Tape("replay", metadata.get("tape", {})))
         else:
-            _start_recording(session, settings)
+            _start_recording(session, settings, plan)
     else:
         use_tape(None)
     _current = session
+    errors.explain_in_notebooks(session.banner(), settings.provider.key_env)
     return session
 
 
-def setup(lesson: str) -> tuple[openai.OpenAI, str]:
+def setup(lesson: str, cassette: str | None = None) -> tuple[openai.OpenAI, str]:
     """Start a lesson: print its banner line and return its client and model.
 
     Args:
-        lesson: The notebook's stem, e.g. ``"06_the_loop"``; it names the cassette.
+        lesson: The notebook's stem, e.g. ``"06_the_loop"``.
+        cassette: Another of the lesson's cassettes, e.g. ``"06_the_loop.mem_high"``
+            for a second recorded session; the lesson's own by default.
 
     Returns:
         ``(client, model)``: an ``openai.OpenAI`` client and the model to ask for.
@@ -216,7 +236,7 @@ def setup(lesson: str) -> tuple[openai.OpenAI, str]:
         >>> client, MODEL = setup("03_pass_the_tools")  # doctest: +SKIP
         replay · openai · gpt-5-mini · cassette 03_pass_the_tools.yaml (published)
     """
-    session = start_session(lesson)
+    session = start_session(lesson, cassette)
     print(session.banner())
     return session.client, session.model
 

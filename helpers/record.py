@@ -29,7 +29,17 @@ from .loopback import LoopbackServer, load_script
 from .settings import PROVIDERS, load_settings
 
 FAKE_KEY = "loopback-fake-key"  # what the SDK sends to a loopback endpoint
-KEPT_NOTEBOOK_METADATA = ("kernelspec",)
+# What JupyterLab itself writes when it saves a lesson, so that opening one
+# leaves it unchanged. The language version is left out: it is the learner's.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
 
 
 @dataclass
@@ -78,9 +88,8 @@ def execute(path: Path, env: Mapping[str, str | None], timeout: int = 300) -> nb
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop what changes from run to run or machine to machine: timing, widget state."""
     nb.metadata = nbformat.NotebookNode(
-        {k: nb.metadata[k] for k in KEPT_NOTEBOOK_METADATA if k in nb.metadata}
+        {"kernelspec": dict(KERNELSPEC), "language_info": json.loads(json.dumps(LANGUAGE_INFO))}
     )
-    nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k in ("tags",)})
         for output in cell.get("outputs", []):
@@ -104,40 +113,65 @@ def _failure(err: CellExecutionError) -> str:
     return f"{err.ename}: {err.evalue}".strip()
 
 
-def _run(path: Path, env: dict[str, str | None], server: LoopbackServer | None) -> Outcome:
+def _run(path: Path, env: dict[str, str | None], servers: list[LoopbackServer]) -> Outcome:
     stem = path.stem
     settings = load_settings({**os.environ, **{k: v for k, v in env.items() if v is not None}})
-    scratch = settings.recording_path(stem)
-    final = settings.cassette_path(stem)
-    shutil.rmtree(scratch.parent, ignore_errors=True)
+    scratch = settings.recording_path(stem).parent
+    shutil.rmtree(scratch, ignore_errors=True)
     try:
         try:
             execute(path, {**env, "LESSONS_MODE": "record"})
         except CellExecutionError as err:
             return Outcome(path, False, f"recording failed: {_failure(err)}")
-        if server is not None:
+        for server in servers:
             server.check()
-        recorded = scratch.exists() and read_cassette(scratch)["interactions"]
-        if recorded:
-            problems = check_cassette(scratch)
+        recorded = {}
+        for cassette in sorted(scratch.glob("*.yaml")):
+            interactions = read_cassette(cassette)["interactions"]
+            if not interactions:
+                cassette.unlink()  # a session that sent no requests
+                continue
+            problems = check_cassette(cassette)
             if problems:
-                return Outcome(path, False, "the new cassette fails the check: " + "; ".join(problems))
-        elif scratch.exists():
-            scratch.unlink()  # no requests: a lesson that needs no cassette
-        replay_env = {**env, "LESSONS_MODE": "replay", "LESSONS_CASSETTE_DIR": str(scratch.parent)}
+                return Outcome(path, False, f"{cassette.name} fails the check: " + "; ".join(problems))
+            recorded[cassette] = len(interactions)
+        replay_env = {**env, "LESSONS_MODE": "replay", "LESSONS_CASSETTE_DIR": str(scratch)}
+        replay_env["LESSONS_RECORD_PLAN"] = None
         try:
             nb = execute(path, replay_env)
         except CellExecutionError as err:
             return Outcome(path, False, f"replaying the new cassette failed: {_failure(err)}")
-        if recorded:
-            os.replace(scratch, final)
+        # The cassettes first, then the notebook: a stop in between leaves outputs
+        # that the next replay run (the tests) finds out of date, never a cassette
+        # without its lesson.
+        for cassette in recorded:
+            os.replace(cassette, settings.cassette_path(cassette.stem))
         _write_atomic(path, nbformat.writes(clean(nb)) + "\n")
     except Exception as err:  # noqa: BLE001 - report and keep going with the next notebook
         return Outcome(path, False, f"{type(err).__name__}: {err}")
     finally:
-        shutil.rmtree(scratch.parent, ignore_errors=True)
-    what = f"{len(recorded)} request(s) into {final}" if recorded else "no requests, no cassette"
-    return Outcome(path, True, f"recorded {what}; outputs refreshed")
+        shutil.rmtree(scratch, ignore_errors=True)
+    what = ", ".join(f"{n} request(s) into {c.name}" for c, n in recorded.items())
+    return Outcome(path, True, f"recorded {what or 'no requests, no cassette'}; outputs refreshed")
+
+
+def refresh(notebook: Path) -> Outcome:
+    """Run a notebook in replay and store its outputs; no network, cassettes untouched.
+
+    Args:
+        notebook: The lesson, e.g. ``notebooks/01_define_a_function.ipynb``.
+
+    Returns:
+        What happened; on failure the notebook is untouched.
+    """
+    with tempfile.TemporaryDirectory() as workdir:
+        env = {"LESSONS_MODE": "replay", "LESSONS_WORKDIR": workdir, "LESSONS_RECORD_PLAN": None}
+        try:
+            nb = execute(notebook, env)
+        except CellExecutionError as err:
+            return Outcome(notebook, False, f"replay failed: {_failure(err)}")
+    _write_atomic(notebook, nbformat.writes(clean(nb)) + "\n")
+    return Outcome(notebook, True, "outputs refreshed from replay")
 
 
 def record(
@@ -146,39 +180,47 @@ def record(
     provider: str | None = None,
     base_url: str | None = None,
     model: str | None = None,
-    script: Path | None = None,
+    scripts: Mapping[str, Path] | None = None,
 ) -> Outcome:
-    """Re-record one notebook's cassette and refresh its stored outputs.
+    """Re-record a notebook's cassettes and refresh its stored outputs.
 
     Args:
         notebook: The lesson, e.g. ``notebooks/06_the_loop.ipynb``.
         provider: A ``LESSONS_PROVIDER`` value to record with.
         base_url: An OpenAI-compatible endpoint to record against.
         model: The model to ask for.
-        script: A loopback script: serve it on 127.0.0.1 and record against it,
-            with the provenance, note and tool tape the script names.
+        scripts: Loopback scripts by cassette stem (``{"06_the_loop": path,
+            "06_the_loop.mem_high": path}``): each is served on 127.0.0.1 and the
+            lesson's sessions record against them, with the provenance, note and
+            tool tape each script names.
 
     Returns:
-        What happened; on failure the old cassette and notebook are untouched.
+        What happened; on failure the old cassettes and notebook are untouched.
     """
     env: dict[str, str | None] = {
         "LESSONS_PROVIDER": provider,
         "OPENAI_BASE_URL": base_url,
         "LESSONS_MODEL": model,
     }
-    if script is None:
-        return _run(notebook, {k: v for k, v in env.items() if v is not None}, None)
-    plan = load_script(script)
-    with tempfile.TemporaryDirectory() as tmp, LoopbackServer(plan) as server:
-        tape = Path(tmp) / "tape.json"
-        tape.write_text(json.dumps(plan.tape, ensure_ascii=False), encoding="utf-8")
-        env.update(
-            LESSONS_PROVIDER=plan.provider,
-            LESSONS_MODEL=plan.model,
-            OPENAI_BASE_URL=server.base_url,
-            LESSONS_PROVENANCE=plan.provenance,
-            LESSONS_NOTE=plan.note,
-            LESSONS_TAPE_SEED=str(tape),
-        )
-        key_env = PROVIDERS[plan.provider].key_env or "OPENAI_API_KEY"
-        return _run(notebook, {**env, key_env: FAKE_KEY}, server)
+    if not scripts:
+        return _run(notebook, {k: v for k, v in env.items() if v is not None}, [])
+    plans = {name: load_script(path) for name, path in scripts.items()}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(LoopbackServer(plan)) for name, plan in plans.items()}
+        record_plan = {
+            name: {
+                "base_url": servers[name].base_url,
+                "provider": plan.provider,
+                "model": plan.model,
+                "provenance": plan.provenance,
+                "note": plan.note,
+                "tape": plan.tape,
+            }
+            for name, plan in plans.items()
+        }
+        plan_file = Path(tmp) / "record-plan.json"
+        plan_file.write_text(json.dumps(record_plan, ensure_ascii=False), encoding="utf-8")
+        env["LESSONS_RECORD_PLAN"] = str(plan_file)
+        for plan in plans.values():  # the SDK sends a key; the loopback gets a fake one
+            env[PROVIDERS[plan.provider].key_env or "OPENAI_API_KEY"] = FAKE_KEY
+        return _run(notebook, env, list(servers.values()))

@@ -4,8 +4,8 @@ This module does no I/O and imports nothing else from ``helpers``: every other
 module asks it what to do. Lesson 00 explains the modes and providers.
 
 Variables:
-    LESSONS_MODE: ``replay`` (the default without a key), ``live`` (the default
-        with one) or ``record``.
+    LESSONS_MODE: ``replay`` (the default, whatever keys are set), ``live`` or
+        ``record``: talking to a model is always asked for, never implied by a key.
     LESSONS_PROVIDER: ``openai`` (default), ``dashscope``, ``deepseek``,
         ``vllm`` or ``ollama``.
     OPENAI_BASE_URL: overrides the provider's base URL.
@@ -14,6 +14,9 @@ Variables:
         ``notebooks/workspace/``).
     LESSONS_CASSETTE_DIR: where cassettes are read and written (default
         ``cassettes/``).
+    LESSONS_RECORD_PLAN: set by ``python -m helpers record --from-source``: a
+        JSON file saying, per cassette, which loopback endpoint to record
+        against and the provenance, note and tool tape to store.
 """
 
 from __future__ import annotations
@@ -85,11 +88,8 @@ class Settings:
         api_key: The key for live and record mode ("" when none is set).
         cassette_dir: Where cassettes are read and written.
         workdir: The only folder ``write_file`` may write into.
-        provenance: What a recording in record mode is (``recorded`` unless a
-            published or authored exchange is being rebuilt).
-        note: For a published or authored recording, which fields are rebuilt.
-        tape_seed: A JSON file of observation-tool results to use while
-            recording a published or authored cassette.
+        record_plan: In record mode, a JSON file of per-cassette overrides for
+            rebuilding published or authored cassettes (see ``record.py``).
     """
 
     mode: Mode
@@ -99,17 +99,20 @@ class Settings:
     api_key: str = field(repr=False)
     cassette_dir: Path
     workdir: Path
-    provenance: Provenance = "recorded"
-    note: str = ""
-    tape_seed: Path | None = None
+    record_plan: Path | None = None
 
     def cassette_path(self, lesson: str) -> Path:
         """The cassette of a lesson: ``<cassette_dir>/<notebook stem>.yaml``."""
         return self.cassette_dir / f"{lesson}.yaml"
 
-    def recording_path(self, lesson: str) -> Path:
-        """Where record mode writes: a scratch file, moved into place on success."""
-        return self.cassette_dir / f".recording-{lesson}" / f"{lesson}.yaml"
+    def recording_path(self, lesson: str, cassette: str | None = None) -> Path:
+        """Where record mode writes: a scratch file, moved into place on success.
+
+        Args:
+            lesson: The notebook's stem.
+            cassette: The cassette's stem, when a lesson has more than one.
+        """
+        return self.cassette_dir / f".recording-{lesson}" / f"{cassette or lesson}.yaml"
 
 
 def _pick(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -134,21 +137,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         env: The variables to read; tests pass a plain dict.
 
     Returns:
-        The settings. Without a key the mode defaults to ``replay``; with a key,
-        or with a local provider that needs none, to ``live``.
+        The settings. The mode is ``replay`` unless ``LESSONS_MODE`` asks for
+        another: a key in the environment never starts billed requests by itself.
 
     Raises:
-        SettingsError: A variable names an unknown mode, provider or provenance.
+        SettingsError: A variable names an unknown mode or provider, or live or
+            record mode is asked for a provider whose key is not set.
     """
     env = os.environ if env is None else env
     provider = PROVIDERS[_pick(env, "LESSONS_PROVIDER", tuple(PROVIDERS), DEFAULT_PROVIDER)]
     key = api_key_for(provider, env)
-    default_mode = "live" if key or provider.local else "replay"
-    mode: Mode = _pick(env, "LESSONS_MODE", MODES, default_mode)  # type: ignore[assignment]
-    provenance: Provenance = _pick(  # type: ignore[assignment]
-        env, "LESSONS_PROVENANCE", PROVENANCES, "recorded"
-    )
-    seed = env.get("LESSONS_TAPE_SEED", "").strip()
+    mode: Mode = _pick(env, "LESSONS_MODE", MODES, "replay")  # type: ignore[assignment]
+    plan = env.get("LESSONS_RECORD_PLAN", "").strip()
+    if mode != "replay" and not key and not provider.local and not plan:
+        raise SettingsError(
+            f"LESSONS_MODE={mode} talks to {provider.name}, which needs a key: set "
+            f"{provider.key_env} (or pick another provider with LESSONS_PROVIDER), "
+            "or unset LESSONS_MODE to replay the recorded session"
+        )
     return Settings(
         mode=mode,
         provider=provider,
@@ -157,7 +163,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_key=key,
         cassette_dir=Path(env.get("LESSONS_CASSETTE_DIR", "").strip() or ROOT / "cassettes"),
         workdir=Path(env.get("LESSONS_WORKDIR", "").strip() or ROOT / "notebooks" / "workspace"),
-        provenance=provenance,
-        note=env.get("LESSONS_NOTE", "").strip(),
-        tape_seed=Path(seed) if seed else None,
+        record_plan=Path(plan) if plan else None,
     )

@@ -20,26 +20,46 @@ def test_defaults_without_a_key_replay_openai() -> None:
     assert s.api_key == ""
     assert s.cassette_dir == ROOT / "cassettes"
     assert s.workdir == ROOT / "notebooks" / "workspace"
-    assert s.provenance == "recorded"
-    assert s.note == ""
-    assert s.tape_seed is None
+    assert s.record_plan is None
 
 
 def test_root_is_the_repository() -> None:
     assert (ROOT / "helpers" / "settings.py").is_file()
 
 
-def test_an_openai_key_means_live() -> None:
+def test_a_key_alone_still_replays() -> None:
+    # No surprise bills, and the outputs match the prose: live is asked for.
     s = load_settings({"OPENAI_API_KEY": f"  {KEY}\n"})
+    assert (s.mode, s.api_key) == ("replay", KEY)
+
+
+def test_live_is_asked_for() -> None:
+    s = load_settings({"OPENAI_API_KEY": KEY, "LESSONS_MODE": "live"})
     assert (s.mode, s.api_key) == ("live", KEY)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"LESSONS_MODE": "live"}, "OPENAI_API_KEY"),
+        (
+            {"LESSONS_MODE": "record", "LESSONS_PROVIDER": "dashscope", "OPENAI_API_KEY": KEY},
+            "DASHSCOPE_API_KEY",
+        ),
+    ],
+)
+def test_live_or_record_without_the_providers_key_says_which_to_set(env: dict, variable: str) -> None:
+    with pytest.raises(SettingsError, match=f"needs a key: set {variable}"):
+        load_settings(env)
 
 
 def test_a_blank_key_is_no_key() -> None:
     assert load_settings({"OPENAI_API_KEY": "   "}).mode == "replay"
 
 
-def test_a_providers_own_key_means_live_with_its_defaults() -> None:
-    s = load_settings({"LESSONS_PROVIDER": "dashscope", "DASHSCOPE_API_KEY": "ds-key"})
+def test_a_providers_own_key_and_its_defaults() -> None:
+    env = {"LESSONS_PROVIDER": "dashscope", "DASHSCOPE_API_KEY": "ds-key", "LESSONS_MODE": "live"}
+    s = load_settings(env)
     assert s.mode == "live"
     assert s.provider.name == "dashscope"
     assert s.model == "qwen-plus"
@@ -72,8 +92,9 @@ def test_another_providers_key_does_not_count() -> None:
         ("vllm", "Qwen/Qwen3-8B", "http://localhost:8000/v1"),
     ],
 )
-def test_local_providers_are_live_without_a_key(name: str, model: str, url: str) -> None:
-    s = load_settings({"LESSONS_PROVIDER": name})
+def test_local_providers_need_no_key(name: str, model: str, url: str) -> None:
+    assert load_settings({"LESSONS_PROVIDER": name}).mode == "replay"
+    s = load_settings({"LESSONS_PROVIDER": name, "LESSONS_MODE": "live"})
     assert (s.mode, s.model, s.base_url, s.api_key) == ("live", model, url, "")
     assert s.provider.local is True
 
@@ -99,17 +120,10 @@ def test_the_providers_own_url_loses_its_trailing_slash_too() -> None:
     assert load_settings({"OPENAI_BASE_URL": "https://x.example/v1//"}).base_url == ("https://x.example/v1")
 
 
-def test_record_mode_and_its_provenance() -> None:
-    env = {
-        "LESSONS_MODE": "record",
-        "LESSONS_PROVENANCE": "published",
-        "LESSONS_NOTE": " tool output from the article ",
-        "LESSONS_TAPE_SEED": "seed.json",
-        "OPENAI_API_KEY": KEY,
-    }
-    s = load_settings(env)
-    assert (s.mode, s.provenance, s.note) == ("record", "published", "tool output from the article")
-    assert s.tape_seed == Path("seed.json")
+def test_record_mode_with_a_plan_needs_no_key() -> None:
+    # The record command's plan points every session at a loopback endpoint.
+    s = load_settings({"LESSONS_MODE": "record", "LESSONS_RECORD_PLAN": " plan.json "})
+    assert (s.mode, s.record_plan, s.api_key) == ("record", Path("plan.json"), "")
 
 
 def test_the_mode_can_be_forced_to_replay_with_a_key() -> None:
@@ -125,11 +139,6 @@ def test_the_mode_can_be_forced_to_replay_with_a_key() -> None:
             "anthropic",
             "LESSONS_PROVIDER='anthropic' is not one of: openai, dashscope, deepseek, vllm, ollama",
         ),
-        (
-            "LESSONS_PROVENANCE",
-            "guessed",
-            "LESSONS_PROVENANCE='guessed' is not one of: recorded, published, authored",
-        ),
     ],
 )
 def test_unknown_values_name_the_variable(variable: str, value: str, message: str) -> None:
@@ -140,7 +149,7 @@ def test_unknown_values_name_the_variable(variable: str, value: str, message: st
 
 
 def test_the_key_is_not_in_the_repr() -> None:
-    s = load_settings({"OPENAI_API_KEY": KEY})
+    s = load_settings({"OPENAI_API_KEY": KEY, "LESSONS_MODE": "live"})
     assert KEY not in repr(s)
     assert KEY not in str(s)
     assert "api_key" not in repr(s)
