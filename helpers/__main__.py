@@ -7,6 +7,7 @@ Examples:
     python -m helpers refresh notebooks/01_define_a_function.ipynb  # outputs from replay
     python -m helpers check                                       # every cassette
     python -m helpers contents                                    # navigation and README table
+    python -m helpers lab                                         # open the lessons in JupyterLab
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     chk = commands.add_parser("check", help="lint cassettes (default: every one in cassettes/)")
     chk.add_argument("cassettes", nargs="*", type=Path, metavar="CASSETTE")
     commands.add_parser("contents", help="regenerate navigation cells and the README's contents table")
+    lab = commands.add_parser(
+        "lab",
+        help="open the lessons in JupyterLab (extra options go to JupyterLab, e.g. --allow-root)",
+    )
+    lab.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -87,7 +93,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = _parser().parse_args(argv)
+    args, unknown = _parser().parse_known_args(argv)
+    if args.command == "lab":
+        from .lab import main as lab
+
+        return lab([*unknown, *args.extra])
+    if unknown:
+        _parser().error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "contents":
         from .contents import update_all
 
