@@ -3,7 +3,7 @@
 Each helper packages something a lesson first writes out by hand:
 
 - ``setup`` (lesson 00): a lesson's client and model, replaying its cassette
-  when no key is set.
+  unless live or record mode is asked for.
 - ``get_memory_info``, ``write_file``, ``memory_percent``, ``workspace``
   (lesson 01): the article's two tools, with ``write_file`` kept inside the
   lessons' workspace.
@@ -18,6 +18,8 @@ Each helper packages something a lesson first writes out by hand:
 - ``check_conversation`` (lesson 05): the conversation rules, checked before a
   request is sent.
 - ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit.
+- ``practice_client``, ``check_tool_loop`` (lesson 06): an offline model to
+  practise a loop on, and a checker that says what the loop got wrong.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from .article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from .cassettes import ReplayMiss
 from .client import exchanges, setup
 from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls
-from .loop import Conversation, MaxTurnsExceeded, run_conversation
+from .loop import Conversation, IncompleteResponse, MaxTurnsExceeded, run_conversation
 from .machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
+from .practice import check_tool_loop, practice_client
 from .schema import function_tool, responses_tool, tools_for
 from .settings import load_settings
 from .show import show_json, show_transcript, side_by_side, transcript
@@ -39,16 +42,19 @@ __all__ = [
     "RUN_B_PROMPT",
     "Conversation",
     "ConversationError",
+    "IncompleteResponse",
     "MaxTurnsExceeded",
     "ReplayMiss",
     "UnsafeWriteError",
     "check_conversation",
+    "check_tool_loop",
     "exchanges",
     "function_tool",
     "get_memory_info",
     "load_settings",
     "memory_percent",
     "observation",
+    "practice_client",
     "responses_tool",
     "run_conversation",
     "run_tool_call",

@@ -45,6 +45,31 @@ class Conversation:
         return len(self.responses)
 
 
+class IncompleteResponse(RuntimeError):
+    """The model's reply was cut off (``finish_reason`` ``length``) or withheld (``content_filter``).
+
+    Such a reply is neither a final answer nor a set of calls to run: its text
+    or its arguments may stop mid-way. It is not added to the conversation.
+
+    Attributes:
+        conversation: Everything before the cut-off reply, with ``responses``
+            including it, so the run can be inspected or continued.
+        finish_reason: ``length`` or ``content_filter``.
+    """
+
+    def __init__(self, message: str, conversation: Conversation, finish_reason: str) -> None:
+        super().__init__(message)
+        self.conversation = conversation
+        self.finish_reason = finish_reason
+
+
+INCOMPLETE = {
+    "length": "was cut off at the token limit (finish_reason 'length'); raise max_completion_tokens "
+    "or ask for less",
+    "content_filter": "was withheld by the provider's content filter (finish_reason 'content_filter')",
+}
+
+
 class MaxTurnsExceeded(RuntimeError):
     """The model still called tools when the loop reached its limit of requests.
 
@@ -87,6 +112,8 @@ def run_conversation(
         ValueError: ``max_turns`` is less than 1.
         ConversationError: The messages put a tool call or tool message where
             the API would reject it (checked before each request).
+        IncompleteResponse: A reply was cut off or filtered; it carries the
+            conversation before that reply.
         MaxTurnsExceeded: The response to the last allowed request still asked
             for tools; the exception carries the partial conversation.
         openai.OpenAIError: The request failed.
@@ -101,10 +128,19 @@ def run_conversation(
             model=model, messages=conversation.messages, tools=tools, **create_kwargs
         )
         conversation.responses.append(response)
-        message = response.choices[0].message
+        choice = response.choices[0]
+        if choice.finish_reason in INCOMPLETE:
+            raise IncompleteResponse(
+                f"the model's reply to request {conversation.turns} {INCOMPLETE[choice.finish_reason]}",
+                conversation,
+                choice.finish_reason,
+            )
+        message = choice.message
         # exclude_none drops the null content and refusal, so the next request
         # matches the published exchange the lessons replay.
         conversation.messages.append(message.model_dump(exclude_none=True))
+        # Decided by the calls, not by finish_reason: some compatible servers
+        # send "stop" with tool calls, and a reply may carry text and calls.
         if not message.tool_calls:
             return conversation
         conversation.messages.extend(run_tool_calls(message.tool_calls, functions))

@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from helpers.dispatch import ConversationError
-from helpers.loop import MaxTurnsExceeded, run_conversation
+from helpers.loop import IncompleteResponse, MaxTurnsExceeded, run_conversation
 from helpers.schema import tools_for
 
 MODEL = "test-model"
@@ -245,3 +245,36 @@ def test_max_turns_must_be_positive() -> None:
         run_conversation(
             FakeServer().client(), MODEL, [USER], tools.definitions, tools.functions, max_turns=0
         )
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "said"),
+    [("length", "was cut off at the token limit"), ("content_filter", "was withheld by the provider")],
+)
+def test_a_cut_off_reply_is_not_a_final_answer(finish_reason: str, said: str) -> None:
+    cut = completion(
+        {"tool_calls": [tool_call("call_3", "write_file", '{"file_name": "a.tx')]}, finish_reason
+    )
+    server = FakeServer(calls(MEMORY_CALL), cut)
+    tools = Tools()
+    with pytest.raises(IncompleteResponse, match=f"^the model's reply to request 2 {said}") as raised:
+        run_conversation(server.client(), MODEL, [USER], tools.definitions, tools.functions)
+    assert raised.value.finish_reason == finish_reason
+    kept = raised.value.conversation
+    # The cut reply is kept among the responses, not in the messages: its call never runs.
+    assert kept.messages == [USER, assistant(MEMORY_CALL), answer("call_1", MEMORY)]
+    assert (kept.turns, tools.written) == (2, [])
+
+
+def test_calls_decide_not_finish_reason_and_text_beside_calls_is_kept() -> None:
+    # Some compatible servers say "stop" with tool calls; some add text to the calls.
+    both = completion({"content": "Let me check.", "tool_calls": [MEMORY_CALL]}, "stop")
+    server = FakeServer(both, text("done"))
+    tools = Tools()
+    result = run_conversation(server.client(), MODEL, [USER], tools.definitions, tools.functions)
+    assert result.messages[1] == {
+        "role": "assistant",
+        "content": "Let me check.",
+        "tool_calls": [MEMORY_CALL],
+    }
+    assert (result.final_text, result.turns) == ("done", 2)
