@@ -116,7 +116,8 @@ def run_conversation(
             conversation before that reply.
         MaxTurnsExceeded: The response to the last allowed request still asked
             for tools; the exception carries the partial conversation.
-        openai.OpenAIError: The request failed.
+        openai.APIError: A request failed (after the SDK's own retries); its
+            ``conversation`` attribute holds the conversation so far.
     """
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
@@ -124,9 +125,14 @@ def run_conversation(
     wanted: list[str] = []
     for _ in range(max_turns):
         check_conversation(conversation.messages)
-        response = client.chat.completions.create(
-            model=model, messages=conversation.messages, tools=tools, **create_kwargs
-        )
+        try:
+            response = client.chat.completions.create(
+                model=model, messages=conversation.messages, tools=tools, **create_kwargs
+            )
+        except openai.APIError as error:
+            # Tools may have run already: the record of what they did goes with the error.
+            error.conversation = conversation  # type: ignore[attr-defined]
+            raise
         conversation.responses.append(response)
         choice = response.choices[0]
         if choice.finish_reason in INCOMPLETE:

@@ -11,7 +11,7 @@ real model too:
   message ('...' or "..."), else ``"example"``;
 - once every call is answered it replies in text, quoting the results;
 - a conversation that breaks the rules (a call left unanswered, an answer to
-  no call) gets a 400 error, as from the API.
+  no call, a tool result that is not a string) gets a 400 error, as from the API.
 
 ``check_tool_loop(messages, functions)`` reads the conversation a loop built
 and says, in plain words, what is right and what is wrong.
@@ -91,13 +91,28 @@ def _reply(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> dict[
     return {"role": "assistant", "content": None, "tool_calls": calls}
 
 
-def _handle(request: httpx2.Request) -> httpx2.Response:
-    body = json.loads(request.content)
-    messages, tools = body.get("messages", []), body.get("tools") or []
+def _refusal(messages: list[dict[str, Any]]) -> str | None:
+    """Why the API would refuse these messages with a 400, if it would."""
+    for index, message in enumerate(messages):
+        content = message.get("content")
+        if message.get("role") == "tool" and not isinstance(content, (str, list)):
+            return (
+                f"messages[{index}].content must be a string, not {type(content).__name__}: "
+                "turn a tool's result into text (json.dumps) before sending it"
+            )
     try:
         check_conversation(messages)
     except ConversationError as error:
-        detail = {"message": f"practice model: {error}", "type": "invalid_request_error", "code": None}
+        return str(error)
+    return None
+
+
+def _handle(request: httpx2.Request) -> httpx2.Response:
+    body = json.loads(request.content)
+    messages, tools = body.get("messages", []), body.get("tools") or []
+    refusal = _refusal(messages)
+    if refusal:
+        detail = {"message": f"practice model: {refusal}", "type": "invalid_request_error", "code": None}
         return httpx2.Response(400, json={"error": detail})
     message = _reply(messages, tools)
     turn = sum(1 for m in messages if m.get("role") == "assistant") + 1

@@ -278,3 +278,24 @@ def test_calls_decide_not_finish_reason_and_text_beside_calls_is_kept() -> None:
         "tool_calls": [MEMORY_CALL],
     }
     assert (result.final_text, result.turns) == ("done", 2)
+
+
+def test_a_failed_request_carries_the_conversation_so_far() -> None:
+    server = FakeServer(calls(MEMORY_CALL))
+
+    def second_fails(request: httpx2.Request) -> httpx2.Response:
+        if server.replies:
+            return server.handler(request)
+        return httpx2.Response(500, json={"error": {"message": "boom", "type": "server_error"}})
+
+    client = openai.OpenAI(
+        api_key="test",
+        base_url="http://test.invalid/v1",
+        max_retries=0,
+        http_client=openai.DefaultHttpx2Client(transport=httpx2.MockTransport(second_fails)),
+    )
+    tools = Tools()
+    with pytest.raises(openai.InternalServerError) as raised:
+        run_conversation(client, MODEL, [USER], tools.definitions, tools.functions)
+    # The tool ran before the failure; the record of it is not lost.
+    assert raised.value.conversation.messages == [USER, assistant(MEMORY_CALL), answer("call_1", MEMORY)]

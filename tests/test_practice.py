@@ -106,3 +106,17 @@ def test_the_checker_compares_each_answer_with_the_tools_result(capsys):
     messages = loop([USER], [function_tool(count_words)], answer=lambda call, result: "")
     assert check_tool_loop(messages, FUNCTIONS) is False
     assert "says '', but the tool returns '4' for those arguments" in capsys.readouterr().out
+
+
+def test_a_result_that_is_not_text_gets_a_400():
+    client, model = practice_client()
+    tools = [function_tool(count_words)]
+    first = client.chat.completions.create(model=model, messages=[USER], tools=tools).choices[0].message
+    answered = [
+        USER,
+        first.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": first.tool_calls[0].id},
+    ]
+    answered[-1]["content"] = 4
+    with pytest.raises(openai.BadRequestError, match=r"messages\[2\].content must be a string, not int"):
+        client.chat.completions.create(model=model, messages=answered, tools=tools)
