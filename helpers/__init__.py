@@ -12,7 +12,8 @@ Each helper packages something a lesson first writes out by hand:
 - ``ARTICLE_TOOLS``, ``RUN_B_PROMPT`` (lesson 02): the article's definitions and
   prompt, as published.
 - ``show_json``, ``show_transcript``, ``side_by_side``, ``exchanges``
-  (lesson 03): what was sent and received, readably.
+  (lesson 03): what was sent and received, readably; ``cassette_metadata``
+  (lesson 06): where a replayed session comes from.
 - ``run_tool_call``, ``run_tool_calls`` (lesson 04): tool calls to tool
   messages, never letting a model's mistake raise.
 - ``check_conversation`` (lesson 05): the conversation rules, checked before a
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from .article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from .cassettes import ReplayMiss
-from .client import exchanges, setup
+from .client import cassette_metadata, exchanges, setup
 from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls
 from .loop import Conversation, IncompleteResponse, MaxTurnsExceeded, run_conversation
 from .machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
@@ -46,6 +47,7 @@ __all__ = [
     "MaxTurnsExceeded",
     "ReplayMiss",
     "UnsafeWriteError",
+    "cassette_metadata",
     "check_conversation",
     "check_tool_loop",
     "exchanges",

@@ -45,6 +45,10 @@ FORBIDDEN_HEADERS = frozenset(
     }
 )
 METADATA_KEYS = ("provenance", "provider", "model", "recorded", "sdk")
+# A host under .invalid cannot exist (RFC 2606): the lessons use such hosts for
+# what runs on the learner's machine only (the practice model, a server that is
+# not there), which a cassette neither records nor replays.
+NEVER_RECORDED_SUFFIX = ".invalid"
 
 
 class ReplayMiss(RuntimeError):
@@ -59,6 +63,8 @@ def record_command(lesson: str) -> str:
 def rewrite_host(sent_base: str, public_base: str) -> Callable[[Request], Request]:
     """A ``before_record_request`` hook: public host, harmless headers only.
 
+    Requests to a host under ``.invalid`` are left out of the cassette.
+
     Args:
         sent_base: The base URL the client really sent to (a loopback server,
             say).
@@ -66,7 +72,9 @@ def rewrite_host(sent_base: str, public_base: str) -> Callable[[Request], Reques
     """
     sent_base, public_base = sent_base.rstrip("/"), public_base.rstrip("/")
 
-    def hook(request: Request) -> Request:
+    def hook(request: Request) -> Request | None:
+        if request.host.endswith(NEVER_RECORDED_SUFFIX):
+            return None  # passed through to its own transport, never recorded
         if request.uri.startswith(sent_base):
             request.uri = public_base + request.uri[len(sent_base) :]
         request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}

@@ -160,6 +160,7 @@ def _start_recording(session: Session, settings: Settings, plan: dict[str, Any])
         fields["note"] = plan["note"]
     for key, value in fields.items():
         cassette.get_metadata(key, value)
+    session.metadata = dict(fields)
     tape = Tape("record", cassette.get_metadata("tape", {}), seed=plan.get("tape"), on_change=session.flush)
     use_tape(tape)
 
@@ -239,6 +240,17 @@ def setup(lesson: str, cassette: str | None = None) -> tuple[openai.OpenAI, str]
     session = start_session(lesson, cassette)
     print(session.banner())
     return session.client, session.model
+
+
+def cassette_metadata() -> dict[str, Any]:
+    """What this lesson's cassette says of itself: provenance, provider, model, note...
+
+    In replay, the cassette's metadata; while recording, what will be stored;
+    live, nothing (``{}``). The tool tape is left out.
+    """
+    if _current is None:
+        return {}
+    return {k: v for k, v in _current.metadata.items() if k != "tape"}
 
 
 def exchanges() -> list[Exchange]:

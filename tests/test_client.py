@@ -159,3 +159,15 @@ def test_the_client_is_a_real_openai_client(cassette_dir):
     client, _ = setup("demo")
     assert isinstance(client, openai.OpenAI)
     assert client.max_retries == 0  # a replay miss must fail at once, not retry
+
+
+def test_hosts_under_invalid_are_never_recorded_nor_replayed(cassette_dir):
+    hook = rewrite_host("http://127.0.0.1:5555/v1", "https://api.openai.com/v1")
+    assert hook(Request("POST", "http://practice.invalid/v1/chat/completions", b"{}", {})) is None
+    # In replay, the practice model answers even while a lesson's cassette is in use.
+    from helpers import practice_client
+
+    setup("demo")
+    client, model = practice_client()
+    reply = client.chat.completions.create(model=model, messages=USER)
+    assert reply.choices[0].message.content.startswith("Practice model:")

@@ -120,3 +120,24 @@ def test_a_result_that_is_not_text_gets_a_400():
     answered[-1]["content"] = 4
     with pytest.raises(openai.BadRequestError, match=r"messages\[2\].content must be a string, not int"):
         client.chat.completions.create(model=model, messages=answered, tools=tools)
+
+
+def test_lesson_06s_exercise_start_fails_the_check_and_its_solution_passes(capsys):
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parent.parent / "notebooks" / "06_the_loop.ipynb", as_version=4)
+    start = next(c.source for c in nb.cells if "# Your loop goes here" in c.source)
+    solution = next(
+        re.search(r"```python\n(.*?)```", c.source, re.S).group(1)
+        for c in nb.cells
+        if c.cell_type == "markdown" and "<summary>One solution" in c.source
+    )
+    namespace: dict = {}
+    exec(start, namespace)
+    assert check_tool_loop(namespace["my_messages"], namespace["my_functions"]) is False
+    exec(solution, namespace)
+    assert check_tool_loop(namespace["my_messages"], namespace["my_functions"]) is True
+    assert 'Practice model: the tools answered "4". Done.' in capsys.readouterr().out
