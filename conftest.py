@@ -24,3 +24,12 @@ for _name in (
 os.environ["LESSONS_MODE"] = "replay"
 # What the lessons write goes to a scratch folder, not the learner's workspace.
 os.environ["LESSONS_WORKDIR"] = tempfile.mkdtemp(prefix="lessons-workspace-")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Collect only the project's lessons: a learner's Untitled.ipynb is not a test."""
+    if collection_path.suffix == ".ipynb" and collection_path.parent.name == "notebooks":
+        from helpers.contents import LESSONS
+
+        return collection_path.stem not in {lesson.stem for lesson in LESSONS}
+    return None

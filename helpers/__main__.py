@@ -60,8 +60,8 @@ def _record(args: argparse.Namespace) -> int:
 
     failed = 0
     for notebook in args.notebooks:
-        scripts = {notebook.stem: args.script} if args.script else None
-        if args.command == "record" and args.from_source:
+        scripts = {notebook.stem: args.script} if getattr(args, "script", None) else None
+        if getattr(args, "from_source", False):
             scripts = sources_of(notebook.stem)
             if not scripts:
                 print(f"{notebook}: FAILED: no script at {SOURCES / (notebook.stem + '.json')}")

@@ -57,7 +57,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "06_the_loop",
         "The loop",
-        "the whole scenario looped to the end with a turn limit, replayed from the published run",
+        "the loop by hand, then packaged; both branches of the rule; `finish_reason`, the turn limit, "
+        "failed requests; your own loop, checked",
     ),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,21 @@ def block_network(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+
+
+def tracked_files(*patterns: str) -> list[str]:
+    """The project's own files matching the patterns: what git tracks.
+
+    A learner's scratch files are not the project's. Outside a git checkout
+    (an unpacked archive), every matching file under the project's folders.
+    """
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--", *patterns], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        folders = ("helpers", "tests", "notebooks", "cassettes")
+        found = {p for pattern in patterns for p in ROOT.glob(pattern)}
+        found |= {p for folder in folders for pattern in patterns for p in (ROOT / folder).rglob(pattern)}
+        listed = [str(p.relative_to(ROOT)) for p in found if "workspace" not in p.parts]
+    return sorted(name for name in listed if (ROOT / name).exists())

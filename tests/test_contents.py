@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import nbformat
+from support import tracked_files
 
 from helpers.contents import LESSONS, contents_table, navigation, update_all
 
@@ -27,7 +28,8 @@ def test_contents_table_lists_every_lesson_in_order():
 
 
 def test_every_lesson_exists_and_every_notebook_is_listed():
-    assert sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb")) == [x.stem for x in LESSONS]
+    notebooks = [Path(name).stem for name in tracked_files("notebooks/*.ipynb")]
+    assert sorted(notebooks) == [x.stem for x in LESSONS]
 
 
 def test_the_generator_is_idempotent_and_the_files_are_up_to_date(tmp_path):

@@ -14,16 +14,20 @@ import nbformat
 import pytest
 
 from helpers.check import SECRET
+from helpers.contents import LESSONS
+from helpers.record import KERNELSPEC, LANGUAGE_INFO
 from helpers.settings import PROVIDERS
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = [ROOT / "notebooks" / f"{lesson.stem}.ipynb" for lesson in LESSONS]
 IDS = [p.stem for p in NOTEBOOKS]
 KEPT_CELL_METADATA = {"tags"}
-KEPT_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 # Model names a notebook may mention: the providers' defaults, and what the
 # article's run reported back.
 KNOWN_MODELS = {p.default_model.lower() for p in PROVIDERS.values()} | {"gpt-5-mini-2025-08-07"}
+# What JupyterLab writes when it saves a lesson, less the learner's Python
+# version: stored this way, opening a lesson leaves it unchanged.
+JUPYTERLAB_METADATA = {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}
 MODEL_NAME = re.compile(r"\b(?:gpt-[\w.-]*\w|qwen[\w.:/-]*\w|deepseek-[\w-]*\w|o\d-[\w-]*\w)", re.I)
 MAX_UNCOMPARED_CELLS = 3  # in lessons 00-06, each showing the learner's own machine
 NBVAL_TROUBLE = ("clear_output(", ".update(")
@@ -78,7 +82,8 @@ def test_prose_before_every_code_cell(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_no_volatile_metadata_keys_or_addresses(path):
     nb = load(path)
-    assert set(nb.metadata) <= KEPT_NOTEBOOK_METADATA
+    assert nb.metadata == JUPYTERLAB_METADATA, "store the metadata as JupyterLab writes it"
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
     for i, cell in enumerate(nb.cells):
         assert set(cell.metadata) <= KEPT_CELL_METADATA, f"cell {i}: {sorted(cell.metadata)}"
     text = path.read_text(encoding="utf-8")

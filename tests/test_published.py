@@ -60,12 +60,34 @@ def test_rebuilt_turns_claim_no_usage():
         assert "rebuilt" in body["id"] and "usage" not in body
 
 
-def test_lesson_06_offline_writes_the_published_file(tmp_path, monkeypatch):
+def authored(name: str) -> dict:
+    path = ROOT / "cassettes" / "sources" / "authored" / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_mem_high_branch_is_authored_and_claims_no_measured_figure():
+    meta = cassette("06_the_loop.mem_high")["metadata"]
+    assert meta["provenance"] == "authored" and "Written by hand" in meta["note"]
+    memory = json.loads(meta["tape"]["get_memory_info"][0])
+    assert (memory["total"] - memory["available"]) / memory["total"] > 0.80
+    # The same first request as run B: the article's prompt and tools.
+    assert bodies("06_the_loop.mem_high", "request")[0] == published("run-b.turn1.request.json")
+    for body in bodies("06_the_loop.mem_high", "response"):
+        assert "authored" in body["id"] and "usage" not in body
+
+
+def outputs(nb, marker: str) -> str:
+    cell = next(c for c in nb.cells if c.cell_type == "code" and marker in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+def test_lesson_06_offline_writes_mem_ok_then_mem_high(tmp_path):
     env = {"LESSONS_MODE": "replay", "LESSONS_WORKDIR": str(tmp_path)}
-    execute(ROOT / "notebooks" / "06_the_loop.ipynb", env)
-    arguments = json.loads(
-        published("run-b.turn3.request.json")["messages"][3]["tool_calls"][0]["function"]["arguments"]
-    )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mem_ok.txt"]
-    assert (tmp_path / "mem_ok.txt").read_text(encoding="utf-8") == arguments["text"]
-    assert "64.75%" in arguments["text"]
+    nb = execute(ROOT / "notebooks" / "06_the_loop.ipynb", env)
+    assert "output files in the workspace: ['mem_ok.txt']" in outputs(nb, "final_text = run_loop(")
+    assert "output files in the workspace: ['mem_high.txt']" in outputs(nb, "high_answer = run_loop(")
+    written = authored("mem-high.turn2.response.json")["choices"][0]["message"]["tool_calls"][0]
+    arguments = json.loads(written["function"]["arguments"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mem_high.txt"]
+    assert (tmp_path / "mem_high.txt").read_text(encoding="utf-8") == arguments["text"]
+    assert "83.49%" in arguments["text"]
