@@ -9,9 +9,10 @@ a second run changes nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 from .settings import ROOT
 
@@ -84,21 +85,22 @@ def contents_table(lessons: tuple[Lesson, ...] = LESSONS, folder: str = "noteboo
 
 
 def update_notebook(path: Path, index: int) -> bool:
-    """Put the navigation cell last in one notebook; True when the file changed."""
+    """Put the navigation cell last in one notebook; True when the file changed.
+
+    The file is written as nbformat (and so JupyterLab) writes it, sources
+    split into lines, so that saving it in JupyterLab changes nothing.
+    """
     text = path.read_text(encoding="utf-8")
-    nb = json.loads(text)
-    cells = [c for c in nb["cells"] if NAV_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb = nbformat.reads(text, as_version=4)
+    cells = [c for c in nb.cells if NAV_TAG not in c.metadata.get("tags", [])]
     for cell in cells:
-        if CONTENTS_TAG in cell.get("metadata", {}).get("tags", []):
-            cell["source"] = [f"## Contents\n\n{contents_table(folder='')}"]
-    source = navigation(index)
-    cells.append(
-        {"cell_type": "markdown", "id": NAV_TAG, "metadata": {"tags": [NAV_TAG]}, "source": [source]}
-    )
-    nb["cells"] = cells
-    new = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        if CONTENTS_TAG in cell.metadata.get("tags", []):
+            cell.source = f"## Contents\n\n{contents_table(folder='')}"
+    cells.append(nbformat.v4.new_markdown_cell(navigation(index), id=NAV_TAG, metadata={"tags": [NAV_TAG]}))
+    nb.cells = cells
+    new = nbformat.writes(nb) + "\n"
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        path.write_text(new, encoding="utf-8", newline="\n")
     return new != text
 
 

@@ -54,6 +54,13 @@ def test_valid_nbformat_and_heading_first(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_as_jupyter_saves_it(path):
+    # Jupyter saves through nbformat: a file in any other layout changes when opened and saved.
+    text = path.read_text(encoding="utf-8")
+    assert text == nbformat.writes(load(path)) + "\n", "write notebooks with nbformat.writes(nb) + '\\n'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_one_fresh_in_order_run(path):
     counts = [c.execution_count for c in code_cells(load(path))]
     assert counts == list(range(1, len(counts) + 1)), "re-run the notebook top to bottom"
