@@ -1,0 +1,58 @@
+"""A failure a learner can fix is one line in a notebook, not a traceback."""
+
+from __future__ import annotations
+
+import httpx2
+import nbformat
+import openai
+from nbclient import NotebookClient
+
+from helpers.cassettes import ReplayMiss
+from helpers.errors import explain
+
+BANNER = "live · openai · gpt-5-mini · http://127.0.0.1:9/v1"
+
+
+def test_a_connection_failure_says_what_was_tried_and_what_to_check():
+    error = openai.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1:9/v1"))
+    said = explain(error, BANNER, "OPENAI_API_KEY")
+    assert said.startswith(f"Could not connect ({BANNER}). Check the network, the address (OPENAI_BASE_URL)")
+    assert "unset LESSONS_MODE to replay" in said
+
+
+def test_a_refused_key_names_the_variable_to_check():
+    response = httpx2.Response(401, request=httpx2.Request("POST", "https://api.deepseek.com/v1"))
+    error = openai.AuthenticationError("Incorrect API key", response=response, body=None)
+    assert explain(error, "live · deepseek", "DEEPSEEK_API_KEY") == (
+        "The provider refused the key (401, live · deepseek): check DEEPSEEK_API_KEY."
+    )
+
+
+def test_a_replay_miss_is_its_own_message():
+    assert explain(ReplayMiss("Replay: demo.yaml holds no response"), BANNER, "") == (
+        "Replay: demo.yaml holds no response"
+    )
+
+
+def test_in_a_notebook_a_live_connection_failure_is_one_line(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell('from helpers import setup\nclient, MODEL = setup("demo")'),
+        nbformat.v4.new_code_cell(
+            'client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])'
+        ),
+        nbformat.v4.new_code_cell('print("not reached by Run all")'),
+    ]
+    for name, value in {
+        "LESSONS_MODE": "live",
+        "OPENAI_API_KEY": "sk-not-a-real-key-000000000000",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "LESSONS_CASSETTE_DIR": str(tmp_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    assert nb.cells[0].outputs[0]["text"] == f"{BANNER}\n"
+    [error] = nb.cells[1].outputs
+    assert error["output_type"] == "error" and error["ename"] == "APIConnectionError"
+    assert len(error["traceback"]) == 1, error["traceback"]
+    assert error["traceback"][0].startswith(f"APIConnectionError: Could not connect ({BANNER}).")
