@@ -4,29 +4,93 @@ Lesson 04 answers each call of a response with a tool message; lesson 05 shows
 what goes wrong (an unknown tool, arguments that are not JSON, a tool that
 raises): each mistake comes back to the model as a message it can act on, and a
 misplaced tool message is explained before sending, not by the API's 400 error.
+
+Whatever the call and whatever the tool does, the answer is a tool message: a
+call of any shape is read by ``helpers.toolcall``, JSON is parsed and text is
+bounded by ``helpers.untrusted``, and ``check_conversation`` lives in
+``helpers.conversation``.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pydantic
 
+from .answers import MAX_ERROR_CHARS, MAX_RESULT_CHARS, Reply, bounded, run_tool
+from .conversation import ConversationError, check_conversation
 from .schema import arguments_model
 from .tape import is_observation
+from .toolcall import ToolCall, read_call
+from .untrusted import replace_surrogates
+
+__all__ = [
+    "MAX_ERROR_CHARS",
+    "MAX_RESULT_CHARS",
+    "ConversationError",
+    "Functions",
+    "check_conversation",
+    "run_tool_call",
+    "run_tool_calls",
+    "time_limit",
+]
 
 Functions = Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
 _Registry = Mapping[str, Callable[..., Any]]
-_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-_SHOWN = 120  # characters of a bad input quoted back to the model
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ConversationError(ValueError):
-    """A conversation the API would reject: a tool call or tool message is out of place."""
+@dataclass(frozen=True)
+class _Limits:
+    """How long a tool may run and how long its message may be."""
+
+    timeout: float | None
+    max_chars: int
+
+
+def _seconds(value: Any, what: str) -> float | None:
+    """A time limit checked: None, or a positive finite number of seconds."""
+    good = value is None or (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf
+    )
+    if not good:
+        raise ValueError(f"{what} must be a positive number of seconds or None, not {value!r}")
+    return value
+
+
+def _limits(timeout: Any, max_chars: Any) -> _Limits:
+    """The caller's limits, checked before any tool runs."""
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1000:
+        raise ValueError(f"max_chars must be an int of at least 1000, not {max_chars!r}")
+    return _Limits(_seconds(timeout, "timeout"), max_chars)
+
+
+def time_limit(seconds: float) -> Callable[[F], F]:
+    """Give one tool its own time limit, which wins over ``run_tool_call``'s ``timeout``.
+
+    Python cannot stop a thread: a tool past its limit is answered with an error
+    and abandoned, but goes on running in the background until it returns.
+
+    Args:
+        seconds: How long the tool may run, a positive number.
+
+    Returns:
+        A decorator that marks the function (and returns it unchanged).
+
+    Raises:
+        ValueError: ``seconds`` is not a positive number.
+    """
+    checked = _seconds(seconds, "seconds")
+
+    def mark(func: F) -> F:
+        func.__time_limit__ = checked  # type: ignore[attr-defined]
+        return func
+
+    return mark
 
 
 def _registry(functions: Functions) -> dict[str, Callable[..., Any]]:
@@ -34,140 +98,74 @@ def _registry(functions: Functions) -> dict[str, Callable[..., Any]]:
     if isinstance(functions, Mapping):
         return dict(functions)
     funcs = list(functions)
+    nameless = [func for func in funcs if not isinstance(getattr(func, "__name__", None), str)]
+    if nameless:
+        raise TypeError(f"{nameless[0]!r} has no __name__: pass a mapping of name to tool")
     registry = {func.__name__: func for func in funcs}
     if len(registry) < len(funcs):
         raise ValueError("two functions have the same __name__: pass a mapping of name to tool")
     return registry
 
 
-def _call_fields(call: Any) -> tuple[str, str, str]:
-    """The id, tool name and raw arguments of an SDK tool call or a dict of the same shape."""
-    if isinstance(call, Mapping):
-        function = call.get("function") or {}
-        return call["id"], function.get("name", ""), function.get("arguments") or ""
-    return call.id, call.function.name, call.function.arguments or ""
+def _message(call: ToolCall, content: str) -> dict[str, Any]:
+    """The tool message answering ``call``."""
+    return {"role": "tool", "tool_call_id": replace_surrogates(call.id), "content": content}
 
 
-def _shown(value: Any, *, raw: bool = False) -> str:
-    """Something the model sent, as JSON (``raw``: as it was sent), cut short to quote back."""
-    text = value if raw else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
-
-
-def _content(result: Any) -> str:
-    """A tool's result as message content: None is empty, a str is kept, the rest is JSON."""
-    if result is None or isinstance(result, str):
-        return result or ""
-    return json.dumps(result, ensure_ascii=False, default=str)
-
-
-def _signature(model: type[pydantic.BaseModel]) -> str:
-    """The parameters of a tool, for the model to compare its arguments with."""
-    parts = [
-        f"{name} (required)" if info.is_required() else f"{name} (optional)"
-        for name, info in model.model_fields.items()
-    ]
-    return ", ".join(parts) if parts else "none (send {})"
-
-
-def _problems(error: pydantic.ValidationError) -> str:
-    """What is wrong with the arguments, one clause per pydantic error."""
-    problems = []
-    for item in error.errors(include_url=False):
-        # The location as tags[1].name.
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])[1:]
-        if item["type"] == "missing":
-            problems.append(f"missing required argument {where!r}")
-        elif item["type"] == "extra_forbidden":
-            problems.append(f"unexpected argument {where!r}")
-        else:
-            problems.append(f"argument {where!r}: {item['msg']} (got {_shown(item['input'])})")
-    return "; ".join(problems)
-
-
-class _BadArguments(Exception):
-    """The model's arguments are unusable; the message is the tool message's content."""
-
-
-def _validated(name: str, raw: str, model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
-    """The arguments of a call, parsed and checked by the model that describes the tool."""
-    try:
-        arguments = json.loads(raw or "{}")
-    except json.JSONDecodeError as error:
-        raise _BadArguments(
-            f"Error: the arguments for tool {name!r} are not valid JSON ({error}): "
-            f"{_shown(raw, raw=True)}. Send one JSON object with the arguments by name."
-        ) from error
-    if not isinstance(arguments, dict):
-        kind = "null" if arguments is None else _JSON_TYPES.get(type(arguments), "value")
-        raise _BadArguments(
-            f"Error: the arguments for tool {name!r} must be a JSON object, not a JSON "
-            f"{kind}: {_shown(raw, raw=True)}. Send the arguments by name."
-        )
-    try:
-        return model.model_validate(arguments)
-    except pydantic.ValidationError as error:
-        raise _BadArguments(
-            f"Error: invalid arguments for tool {name!r}: {_problems(error)}. "
-            "Call the tool again with corrected arguments."
-        ) from error
-
-
-def _answer(name: str, raw: str, registry: _Registry) -> str:
-    """Run one call and return the content of its tool message, an ``Error:`` if it failed."""
-    func = registry.get(name)
-    if func is None:
-        return (
-            f"Error: there is no tool named {name!r}. Available tools: "
-            f"{', '.join(registry) or 'none'}. Call one of these by its exact name."
-        )
-    model = arguments_model(func)
-    try:
-        valid = _validated(name, raw, model)
-    except _BadArguments as error:
-        return f"{error} Its parameters are: {_signature(model)}."
-    # The validated values, not model_dump(): a nested model stays a model.
-    values = {field_name: getattr(valid, field_name) for field_name in model.model_fields}
-    try:
-        return _content(func(**values))
-    except ValueError as error:  # the tool refused these values (write_file's unsafe name)
-        return (
-            f"Error: tool {name!r} refused the arguments: {str(error).rstrip('.')}. "
-            "Call it again with values it accepts."
-        )
-    except Exception as error:  # the tool's failure is news for the model, not a crash
-        detail = str(error).rstrip(".")
-        return (
-            f"Error: tool {name!r} failed with {type(error).__name__}{': ' * bool(detail)}{detail}. "
-            "The arguments were well-formed; tell the user the tool failed."
-        )
-
-
-def _run(call: Any, registry: _Registry) -> dict[str, Any]:
+def _run(raw_call: Any, registry: _Registry, limits: _Limits) -> dict[str, Any]:
     """The tool message answering one call."""
-    call_id, name, raw = _call_fields(call)
-    return {"role": "tool", "tool_call_id": call_id, "content": _answer(name, raw, registry)}
+    call = read_call(raw_call)
+    func = registry.get(call.name) if call.problem is None and not call.custom else None
+    # Outside the guard below: a tool that cannot be described is the programmer's error.
+    model = None if func is None else arguments_model(func)
+    seconds = limits.timeout if func is None else getattr(func, "__time_limit__", limits.timeout)
+    try:
+        reply = run_tool(call, func, model, registry, seconds)
+    except Exception as error:  # a gap in the dispatcher must not cost the model its answer
+        reply = Reply(
+            f"Error: the dispatcher could not answer this call ({type(error).__name__}). "
+            "Tell the user the tool call failed.",
+            ok=False,
+        )
+    return _message(call, bounded(reply, limits.max_chars))
 
 
-def run_tool_call(call: Any, functions: Functions) -> dict[str, Any]:
-    """Run one tool call and answer it.
+def run_tool_call(
+    call: Any, functions: Functions, *, timeout: float | None = None, max_chars: int = MAX_RESULT_CHARS
+) -> dict[str, Any]:
+    """Run one tool call and answer it, whatever the call and whatever the tool does.
 
     Args:
         call: The SDK's tool call (``.id``, ``.function.name``,
-            ``.function.arguments``) or a dict of the same shape.
+            ``.function.arguments``) or a dict of the same shape. Arguments may
+            also be a dict, taken as already parsed. Any other shape (None, no
+            ``function``, a custom tool call) is answered with an error.
         functions: The tools: a mapping of name to function, or functions
             (keyed by their ``__name__``).
+        timeout: Seconds a tool may run (None: no limit), unless the tool has
+            its own ``time_limit``. A tool with a limit runs in a daemon thread;
+            past its limit it is answered with an error but, since Python
+            cannot stop a thread, goes on running in the background.
+        max_chars: The most characters of a message's content (at least 1000).
+            A longer result is cut, and ends with a line saying so; an error is
+            cut in its middle to at most ``MAX_ERROR_CHARS``.
 
     Returns:
         ``{"role": "tool", "tool_call_id": ..., "content": ...}``: the result (None
-        as "", a str as it is, the rest as JSON), or ``Error: ...`` when the model
-        named an unknown tool or sent bad arguments, or the tool raised.
+        as "", a str as it is, the rest as JSON), or ``Error: ...`` saying what to
+        do when the model named an unknown tool or sent bad arguments, or the tool
+        raised, timed out or returned what cannot be sent. ``tool_call_id`` is ""
+        for a call without an id. Quotes of the model's input are cut short, and
+        lone surrogates become U+FFFD, so the content encodes to UTF-8.
 
     Raises:
-        TypeError: The function cannot be described (see ``schema.arguments_model``).
-        ValueError: Two functions have the same name.
+        TypeError: The function cannot be described (see ``schema.arguments_model``),
+            or a function given in a list has no ``__name__``.
+        ValueError: Two functions have the same name, or ``timeout`` or
+            ``max_chars`` is out of range. ``KeyboardInterrupt`` passes through;
+            nothing else the call or the tool does is raised.
     """
-    return _run(call, _registry(functions))
+    return _run(call, _registry(functions), _limits(timeout, max_chars))
 
 
 def _batches(calls: list[Any], registry: _Registry, concurrent: bool) -> list[list[Any]]:
@@ -175,133 +173,65 @@ def _batches(calls: list[Any], registry: _Registry, concurrent: bool) -> list[li
     batches: list[list[Any]] = []
     reading: set[str] = set()  # the tools in the batch of reads being gathered
     for call in calls:
-        name = _call_fields(call)[1]
-        func = registry.get(name)
+        read = read_call(call)
+        func = registry.get(read.name) if read.problem is None and not read.custom else None
         reads = concurrent and func is not None and is_observation(func)
         # A write between two reads splits them, so no read can overtake it; two
         # calls to the same tool stay in order, so replay pairs each with its result.
-        if reads and reading and name not in reading:
+        if reads and reading and read.name not in reading:
             batches[-1].append(call)
-            reading.add(name)
+            reading.add(read.name)
         else:
             batches.append([call])
-            reading = {name} if reads else set()
+            reading = {read.name} if reads else set()
     return batches
 
 
+def _as_list(calls: Any) -> list[Any]:
+    """The calls as a list: None is none, one call (a dict, an SDK object) is one."""
+    if calls is None:
+        return []
+    if isinstance(calls, (Mapping, pydantic.BaseModel, str, bytes)) or not isinstance(calls, Iterable):
+        return [calls]
+    return list(calls)
+
+
 def run_tool_calls(
-    calls: Iterable[Any], functions: Functions, *, concurrent: bool = True
+    calls: Iterable[Any] | None,
+    functions: Functions,
+    *,
+    concurrent: bool = True,
+    timeout: float | None = None,
+    max_chars: int = MAX_RESULT_CHARS,
 ) -> list[dict[str, Any]]:
     """Run the tool calls of one response and answer each.
 
     Args:
-        calls: The tool calls, in the order the model listed them.
+        calls: The tool calls, in the order the model listed them (None: no
+            calls; a single call is answered as one).
         functions: The tools, as for ``run_tool_call``.
         concurrent: Run consecutive calls to different ``@observation`` tools in
             parallel threads, since reading cannot conflict. Every other call runs
             alone, in the model's order.
+        timeout: Seconds each tool may run, as for ``run_tool_call``.
+        max_chars: The most characters of each message's content, as for
+            ``run_tool_call``.
 
     Returns:
         One tool message per call, in the order of ``calls``.
 
     Raises:
-        TypeError: A function cannot be described (see ``schema.arguments_model``).
-        ValueError: Two functions have the same name.
+        TypeError: A function cannot be described (see ``schema.arguments_model``),
+            or a function given in a list has no ``__name__``.
+        ValueError: Two functions have the same name, or a limit is out of range.
     """
     registry = _registry(functions)
+    limits = _limits(timeout, max_chars)
     messages: list[dict[str, Any]] = []
-    for batch in _batches(list(calls), registry, concurrent):
+    for batch in _batches(_as_list(calls), registry, concurrent):
         if len(batch) == 1:
-            messages.append(_run(batch[0], registry))
+            messages.append(_run(batch[0], registry, limits))
             continue
         with ThreadPoolExecutor(max_workers=len(batch)) as pool:
-            messages.extend(pool.map(lambda call: _run(call, registry), batch))
+            messages.extend(pool.map(lambda call: _run(call, registry, limits), batch))
     return messages
-
-
-@dataclass
-class _Block:
-    """An assistant message's tool calls and the tool messages answering them so far."""
-
-    index: int
-    call_ids: list[str]
-    answered: dict[str, int] = field(default_factory=dict)
-
-
-def _open_block(message: dict[str, Any], index: int) -> _Block | None:
-    """The block of calls an assistant message opens, if it made any."""
-    calls = message.get("tool_calls") or []
-    if message.get("role") != "assistant" or not calls:
-        return None
-    ids = [_call_fields(call)[0] for call in calls]
-    twice = [call_id for call_id in ids if ids.count(call_id) > 1]
-    if twice:
-        raise ConversationError(
-            f"messages[{index}] makes two tool calls with the same id {twice[0]!r}: "
-            "each call needs its own id so that its answer can name it"
-        )
-    return _Block(index, ids)
-
-
-def _record_answer(message: dict[str, Any], index: int, block: _Block | None, after: str) -> None:
-    """Check a tool message against the open block and mark its call answered."""
-    call_id = message.get("tool_call_id")
-    if block is None:
-        raise ConversationError(
-            f"messages[{index}] is a tool message for call {call_id!r} that follows {after}: "
-            "it must follow the assistant message with that call, or that message's answers"
-        )
-    if call_id not in block.call_ids:
-        raise ConversationError(
-            f"messages[{index}] answers call {call_id!r}, but the assistant message at "
-            f"messages[{block.index}] made no such call (its calls: {', '.join(block.call_ids)})"
-        )
-    if call_id in block.answered:
-        raise ConversationError(
-            f"messages[{index}] answers call {call_id!r} a second time: "
-            f"messages[{block.answered[call_id]}] already answered it"
-        )
-    block.answered[call_id] = index
-
-
-def _check_answered(block: _Block | None, when: str) -> None:
-    """Raise unless every call of the block has its tool message."""
-    if block is None:
-        return
-    missing = [call_id for call_id in block.call_ids if call_id not in block.answered]
-    if missing:
-        raise ConversationError(
-            f"call {', '.join(map(repr, missing))} of the assistant message at "
-            f"messages[{block.index}] has no tool message {when}: add one "
-            '{"role": "tool", "tool_call_id": ..., "content": ...} per call right after it'
-        )
-
-
-def check_conversation(messages: Iterable[Any]) -> None:
-    """Check that tool calls and tool messages are where the API expects them.
-
-    After an assistant message with ``tool_calls`` must come exactly one
-    ``role: "tool"`` message per call id, in any order, before any other role or
-    the end of the list.
-
-    Args:
-        messages: The conversation: dicts or SDK objects.
-
-    Raises:
-        ConversationError: A call is unanswered or answered twice, a tool message
-            answers no call of the assistant message before it, or an assistant
-            message repeats a call id. The error names the index and the call id.
-    """
-    block: _Block | None = None
-    after = "the start of the conversation"
-    for index, raw in enumerate(messages):
-        # An SDK object's nested tool calls become dicts too.
-        message = dict(raw) if isinstance(raw, Mapping) else raw.model_dump(exclude_none=True)
-        role = message.get("role")
-        if role == "tool":
-            _record_answer(message, index, block, after)
-            continue
-        _check_answered(block, f"before messages[{index}] (role {role!r})")
-        block = _open_block(message, index)
-        after = f"messages[{index}] (role {role!r}), which made no tool calls"
-    _check_answered(block, "before the conversation ends")
