@@ -26,6 +26,8 @@ from .settings import PROVIDERS, Settings, SettingsError, load_settings
 from .tape import Tape, use_tape
 
 REPLAY_KEY = "replay-needs-no-key"
+LIVE_RETRIES = 2  # the SDK's default: 3 attempts in all
+CONNECT_SECONDS = 5.0  # the SDK's default time to connect
 
 
 @dataclass
@@ -123,6 +125,23 @@ def _http_client(session_log: list[Exchange], lesson: str, replay: bool, on_resp
     )
 
 
+def _limits(settings: Settings) -> dict[str, Any]:
+    """How long a request may take and how often it is tried, for the client's constructor.
+
+    In replay a cassette holds the answer or it does not: one attempt, and the
+    SDK's timeouts, since nothing goes over the network. Live and recording,
+    a server that never answers is given up on after at most
+    ``attempts × (connect + timeout) + back-off`` = 3 × (5 + 30) + 0.5 + 1.0
+    ≈ 107 s with the default ``LESSONS_TIMEOUT`` of 30 s, within about two
+    minutes, instead of the SDK's 3 × 600 s. A server that answers 429 or 5xx
+    with ``Retry-After`` adds the wait it asks for (the SDK honours up to 120 s).
+    """
+    if settings.mode == "replay":
+        return {"max_retries": 0}
+    timeout = httpx2.Timeout(settings.timeout, connect=min(CONNECT_SECONDS, settings.timeout))
+    return {"max_retries": LIVE_RETRIES, "timeout": timeout}
+
+
 _current: Session | None = None
 
 
@@ -197,9 +216,7 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
         provider = plan.get("provider", settings.provider.name)
         model, metadata = plan.get("model", settings.model), {}
         base_url, key = plan.get("base_url", settings.base_url), settings.api_key or "no-key-needed"
-    client = openai.OpenAI(
-        api_key=key, base_url=base_url, http_client=http, max_retries=0 if mode == "replay" else 2
-    )
+    client = openai.OpenAI(api_key=key, base_url=base_url, http_client=http, **_limits(settings))
     session = Session(lesson, settings, client, model, provider, path, metadata, exchanges, base_url)
     if path is not None:
         if mode == "record" and path.exists():

@@ -4,18 +4,27 @@ Lesson 06 puts together what lessons 01-05 did by hand: send the messages and
 the tools, read the model's tool calls, run them, append the answers, and send
 again, until the model replies without calling a tool. A limit on the number
 of requests keeps a model that never stops calling tools from looping forever.
+
+Whatever a server sends back, the loop stops with one of its own errors (each
+a ``LoopError``) or one of the SDK's, and every exception it raises carries the
+conversation so far as ``.conversation``, the results of tools already run
+included: work done is never lost with the error. How a response is read and
+checked is in ``reading.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import openai
 from openai.types.chat import ChatCompletion
 
 from .dispatch import Functions, check_conversation, run_tool_calls
+from .reading import Unusable, completion, reply, valid_utf8
 
 
 @dataclass
@@ -25,7 +34,8 @@ class Conversation:
     Attributes:
         messages: The whole conversation: the caller's messages, then each
             assistant message and the tool messages answering it.
-        responses: Every response, one per request, in order.
+        responses: Every response the SDK could read as a chat completion, one
+            per request, in order.
     """
 
     messages: list[dict[str, Any]]
@@ -41,36 +51,43 @@ class Conversation:
 
     @property
     def turns(self) -> int:
-        """How many requests were sent."""
+        """How many requests were answered with a chat completion."""
         return len(self.responses)
 
 
-class IncompleteResponse(RuntimeError):
-    """The model's reply was cut off (``finish_reason`` ``length``) or withheld (``content_filter``).
-
-    Such a reply is neither a final answer nor a set of calls to run: its text
-    or its arguments may stop mid-way. It is not added to the conversation.
+class LoopError(RuntimeError):
+    """``run_conversation`` stopped before the model's final answer.
 
     Attributes:
-        conversation: Everything before the cut-off reply, with ``responses``
-            including it, so the run can be inspected or continued.
-        finish_reason: ``length`` or ``content_filter``.
+        conversation: Everything before the reply that stopped it, the answers
+            to earlier calls included, so the run can be inspected or continued.
+    """
+
+    def __init__(self, message: str, conversation: Conversation) -> None:
+        super().__init__(message)
+        self.conversation = conversation
+
+
+class IncompleteResponse(LoopError):
+    """The model's reply is unfinished: cut off, withheld, or announcing calls it did not make.
+
+    ``finish_reason`` ``length`` (cut off at the token limit) or
+    ``content_filter`` (withheld by the provider), or ``tool_calls`` with no
+    tool call to run (``tool_calls: []`` or none at all). Such a reply is
+    neither a final answer nor a set of calls to run: its text or its arguments
+    may stop mid-way. It is not added to the messages; ``responses`` includes it.
+
+    Attributes:
+        conversation: Everything before that reply.
+        finish_reason: The reply's ``finish_reason``.
     """
 
     def __init__(self, message: str, conversation: Conversation, finish_reason: str) -> None:
-        super().__init__(message)
-        self.conversation = conversation
+        super().__init__(message, conversation)
         self.finish_reason = finish_reason
 
 
-INCOMPLETE = {
-    "length": "was cut off at the token limit (finish_reason 'length'); raise max_completion_tokens "
-    "or ask for less",
-    "content_filter": "was withheld by the provider's content filter (finish_reason 'content_filter')",
-}
-
-
-class MaxTurnsExceeded(RuntimeError):
+class MaxTurnsExceeded(LoopError):
     """The model still called tools when the loop reached its limit of requests.
 
     Attributes:
@@ -78,9 +95,57 @@ class MaxTurnsExceeded(RuntimeError):
             last calls, so the run can be inspected or continued.
     """
 
-    def __init__(self, message: str, conversation: Conversation) -> None:
-        super().__init__(message)
-        self.conversation = conversation
+
+class BadResponse(LoopError):
+    """A 200 response the loop cannot use; its message says what the server sent.
+
+    The body is not JSON (or is empty, or HTML), or is not a chat completion,
+    has no choice, a choice that is not an object, no message, a message the
+    SDK's own type rejects, or tool calls sharing an id. None of its tool calls
+    is run. ``responses`` includes it when the SDK could read it at all.
+
+    Attributes:
+        conversation: Everything before that response.
+    """
+
+
+def _attach(error: BaseException, conversation: Conversation) -> None:
+    """Give an exception the conversation, unless it already has one."""
+    if getattr(error, "conversation", None) is None:
+        with suppress(AttributeError, TypeError):  # an exception type without a __dict__
+            error.conversation = conversation  # type: ignore[attr-defined]
+
+
+def _turns(
+    conversation: Conversation, send: Callable[..., Any], functions: Functions, max_turns: int
+) -> None:
+    """Send, read, run the calls and go round, until a final answer (returns) or an error."""
+    wanted: list[str] = []
+    for turn in range(1, max_turns + 1):
+        check_conversation(conversation.messages)
+        raw = send(messages=conversation.messages)
+        try:
+            response = completion(raw)
+            conversation.responses.append(response)
+            message, calls = reply(response)
+        except Unusable as problem:
+            if problem.finish_reason is None:
+                raise BadResponse(f"request {turn}: {problem}", conversation) from None
+            raise IncompleteResponse(
+                f"the model's reply to request {turn} {problem}", conversation, problem.finish_reason
+            ) from None
+        conversation.messages.append(message)
+        if not calls:
+            return
+        # The calls as appended, so that what ran is exactly what the record says.
+        conversation.messages.extend(valid_utf8(run_tool_calls(calls, functions)))
+        wanted = [(call.get("function") or call.get("custom") or {}).get("name", "?") for call in calls]
+    raise MaxTurnsExceeded(
+        f"the model still called tools after {max_turns} request{'s' * (max_turns != 1)} "
+        f"(max_turns={max_turns}); "
+        f"it last asked for: {', '.join(wanted)}",
+        conversation,
+    )
 
 
 def run_conversation(
@@ -95,6 +160,16 @@ def run_conversation(
 ) -> Conversation:
     """Let the model call tools until it answers in text.
 
+    The calls decide, not ``finish_reason``: a reply with tool calls has them
+    run even when it says ``"stop"``, and text beside calls is kept. A lone
+    surrogate (text UTF-8 cannot carry, such as a model's ``"\\ud800"``) in what
+    the loop appends is replaced with U+FFFD, so that the next request can be
+    sent; an empty ``tool_calls`` list is left out of a final answer.
+
+    Every exception raised once the loop has started, those below and any
+    other (a ``KeyboardInterrupt`` while a tool runs, say), has a
+    ``conversation`` attribute: the conversation so far, tool results included.
+
     Args:
         client: The OpenAI client (any OpenAI-compatible provider).
         model: The model to ask.
@@ -103,57 +178,36 @@ def run_conversation(
         functions: The tools' functions, as for ``dispatch.run_tool_calls``.
         max_turns: The most requests to send.
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
-            example ``tool_choice`` or ``temperature``).
+            example ``tool_choice`` or ``temperature``); not ``stream``.
 
     Returns:
         The conversation, ending with the assistant message that made no tool call.
 
     Raises:
-        ValueError: ``max_turns`` is less than 1.
+        ValueError: ``max_turns`` is less than 1, or ``stream`` is asked for.
         ConversationError: The messages put a tool call or tool message where
             the API would reject it (checked before each request).
-        IncompleteResponse: A reply was cut off or filtered; it carries the
-            conversation before that reply.
+        IncompleteResponse: A reply was cut off, filtered, or announced tool
+            calls without making any.
+        BadResponse: A response could not be used (not JSON, no choice, no
+            message, repeated call ids...).
         MaxTurnsExceeded: The response to the last allowed request still asked
-            for tools; the exception carries the partial conversation.
-        openai.APIError: A request failed (after the SDK's own retries); its
-            ``conversation`` attribute holds the conversation so far.
+            for tools.
+        openai.APIError: A request failed (after the SDK's own retries), or a
+            strict client rejected a response.
     """
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
+    if create_kwargs.get("stream"):
+        raise ValueError("run_conversation reads whole responses: stream=True is not supported")
     conversation = Conversation(messages=list(messages))
-    wanted: list[str] = []
-    for _ in range(max_turns):
-        check_conversation(conversation.messages)
-        try:
-            response = client.chat.completions.create(
-                model=model, messages=conversation.messages, tools=tools, **create_kwargs
-            )
-        except openai.APIError as error:
-            # Tools may have run already: the record of what they did goes with the error.
-            error.conversation = conversation  # type: ignore[attr-defined]
-            raise
-        conversation.responses.append(response)
-        choice = response.choices[0]
-        if choice.finish_reason in INCOMPLETE:
-            raise IncompleteResponse(
-                f"the model's reply to request {conversation.turns} {INCOMPLETE[choice.finish_reason]}",
-                conversation,
-                choice.finish_reason,
-            )
-        message = choice.message
-        # exclude_none drops the null content and refusal, so the next request
-        # matches the published exchange the lessons replay.
-        conversation.messages.append(message.model_dump(exclude_none=True))
-        # Decided by the calls, not by finish_reason: some compatible servers
-        # send "stop" with tool calls, and a reply may carry text and calls.
-        if not message.tool_calls:
-            return conversation
-        conversation.messages.extend(run_tool_calls(message.tool_calls, functions))
-        wanted = [call.function.name for call in message.tool_calls]
-    raise MaxTurnsExceeded(
-        f"the model still called tools after {max_turns} request{'s' * (max_turns != 1)} "
-        f"(max_turns={max_turns}); "
-        f"it last asked for: {', '.join(wanted)}",
-        conversation,
-    )
+    # The raw response, so that a body the SDK cannot read is told apart from
+    # a request that could not be sent, and can be quoted in the error.
+    create = client.chat.completions.with_raw_response.create
+    send = partial(create, model=model, tools=tools, **create_kwargs)
+    try:
+        _turns(conversation, send, functions, max_turns)
+    except BaseException as error:
+        _attach(error, conversation)
+        raise
+    return conversation

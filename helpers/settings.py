@@ -17,10 +17,16 @@ Variables:
     LESSONS_RECORD_PLAN: set by ``python -m helpers record --from-source``: a
         JSON file saying, per cassette, which loopback endpoint to record
         against and the provenance, note and tool tape to store.
+    LESSONS_TIMEOUT: in live and record mode, the seconds one attempt waits
+        for the server's answer (default 30; connecting has its own 5 s). The
+        SDK makes up to 3 attempts, 0.5 s and 1 s apart, so a server that never
+        answers is given up on after at most 3 × (5 + 30) + 1.5 ≈ 107 s, not
+        the SDK's default 3 × 600 s. Raise it for a slow local model.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +39,7 @@ Provenance = Literal["recorded", "published", "authored"]
 MODES: tuple[str, ...] = get_args(Mode)
 PROVENANCES: tuple[str, ...] = get_args(Provenance)
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TIMEOUT = 30.0
 
 
 class SettingsError(ValueError):
@@ -90,6 +97,8 @@ class Settings:
         workdir: The only folder ``write_file`` may write into.
         record_plan: In record mode, a JSON file of per-cassette overrides for
             rebuilding published or authored cassettes (see ``record.py``).
+        timeout: In live and record mode, the seconds one attempt of a request
+            waits for the server (``LESSONS_TIMEOUT``).
     """
 
     mode: Mode
@@ -100,6 +109,7 @@ class Settings:
     cassette_dir: Path
     workdir: Path
     record_plan: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT
 
     def cassette_path(self, lesson: str) -> Path:
         """The cassette of a lesson: ``<cassette_dir>/<notebook stem>.yaml``."""
@@ -122,6 +132,20 @@ def _pick(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: 
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive, finite number of seconds from the environment."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SettingsError(f"{name}={value!r} is not a number of seconds above 0")
+    return seconds
+
+
 def api_key_for(provider: Provider, env: Mapping[str, str]) -> str:
     """The key for a provider, from its own variable only.
 
@@ -142,7 +166,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     Raises:
         SettingsError: A variable names an unknown mode or provider, or live or
-            record mode is asked for a provider whose key is not set.
+            record mode is asked for a provider whose key is not set, or
+            ``LESSONS_TIMEOUT`` is not a positive number.
     """
     env = os.environ if env is None else env
     provider = PROVIDERS[_pick(env, "LESSONS_PROVIDER", tuple(PROVIDERS), DEFAULT_PROVIDER)]
@@ -164,4 +189,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cassette_dir=Path(env.get("LESSONS_CASSETTE_DIR", "").strip() or ROOT / "cassettes"),
         workdir=Path(env.get("LESSONS_WORKDIR", "").strip() or ROOT / "notebooks" / "workspace"),
         record_plan=Path(plan) if plan else None,
+        timeout=_seconds(env, "LESSONS_TIMEOUT", DEFAULT_TIMEOUT),
     )

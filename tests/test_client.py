@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2
 import openai
 import pytest
 import yaml
@@ -11,7 +12,15 @@ from support import META, completion
 from vcr.request import Request
 
 from helpers.cassettes import ReplayMiss, rewrite_host, scrub_response
-from helpers.client import current_session, exchanges, setup, start_session
+from helpers.client import (
+    CONNECT_SECONDS,
+    LIVE_RETRIES,
+    _limits,
+    current_session,
+    exchanges,
+    setup,
+    start_session,
+)
 from helpers.settings import load_settings
 
 USER = [{"role": "user", "content": "hello"}]
@@ -171,3 +180,25 @@ def test_hosts_under_invalid_are_never_recorded_nor_replayed(cassette_dir):
     client, model = practice_client()
     reply = client.chat.completions.create(model=model, messages=USER)
     assert reply.choices[0].message.content.startswith("Practice model:")
+
+
+def test_live_gives_up_within_two_minutes_and_replay_tries_once(cassette_dir, monkeypatch):
+    from openai._constants import DEFAULT_TIMEOUT, INITIAL_RETRY_DELAY
+
+    setup("demo")
+    assert (current_session().client.max_retries, current_session().client.timeout) == (0, DEFAULT_TIMEOUT)
+    monkeypatch.setenv("LESSONS_MODE", "live")
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-real")
+    client, _ = setup("demo")
+    assert (client.max_retries, client.timeout) == (2, httpx2.Timeout(30.0, connect=5.0))
+    # Every attempt may connect, then wait; the SDK backs off 0.5 s, then 1 s.
+    backoff = sum(INITIAL_RETRY_DELAY * 2**retry for retry in range(LIVE_RETRIES))
+    assert (LIVE_RETRIES + 1) * (CONNECT_SECONDS + 30.0) + backoff == 106.5
+    current_session().close()
+
+
+def test_the_timeout_setting_reaches_live_and_record_clients():
+    for mode in ("live", "record"):
+        env = {"LESSONS_MODE": mode, "LESSONS_RECORD_PLAN": "plan.json", "LESSONS_TIMEOUT": "2"}
+        assert _limits(load_settings(env)) == {"max_retries": 2, "timeout": httpx2.Timeout(2.0)}
+    assert _limits(load_settings({"LESSONS_TIMEOUT": "2"})) == {"max_retries": 0}

@@ -21,6 +21,7 @@ def test_defaults_without_a_key_replay_openai() -> None:
     assert s.cassette_dir == ROOT / "cassettes"
     assert s.workdir == ROOT / "notebooks" / "workspace"
     assert s.record_plan is None
+    assert s.timeout == 30.0
 
 
 def test_root_is_the_repository() -> None:
@@ -178,3 +179,15 @@ def test_settings_are_frozen() -> None:
     s = load_settings({})
     with pytest.raises(AttributeError):
         s.mode = "live"  # type: ignore[misc]
+
+
+def test_the_timeout_is_read_in_seconds() -> None:
+    assert load_settings({"LESSONS_TIMEOUT": " 12.5 "}).timeout == 12.5
+    assert load_settings({"LESSONS_TIMEOUT": "   "}).timeout == 30.0
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"LESSONS_TIMEOUT": value})
+    assert str(info.value) == f"LESSONS_TIMEOUT={value!r} is not a number of seconds above 0"
