@@ -6,26 +6,29 @@ version returned, so a published exchange replays byte for byte, and it is an
 session was recorded. ``write_file`` keeps the article's signature and empty
 result, but writes only inside the lessons' workspace (``LESSONS_WORKDIR``), and
 only plain files, atomically: a model chooses its arguments, so they are checked
-like any other untrusted input.
+like any other untrusted input. The names are checked here; ``helpers.sandbox``
+does the writing, without following links out of the workspace even while
+another process changes the folders.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from helpers.sandbox import UnsafeWriteError, refuse, shown, write_inside
 from helpers.settings import load_settings
 from helpers.tape import observation
 
 MAX_BYTES = 1_000_000
+# Longer names are refused before any is looked at: a 10 MB name costs nothing.
+MAX_NAME_CHARS = 1024
+MAX_PART_BYTES = 255  # what most file systems allow for one file or folder name
 # Names Windows maps to devices, whatever the extension ("nul.txt" is the NUL device).
 RESERVED_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
@@ -34,11 +37,6 @@ RESERVED_NAMES = frozenset(
 # Windows cannot store these; ":" would also reach a drive (C:x) or an NTFS stream.
 FORBIDDEN_CHARS = '<>:"|?*'
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_ALLOWED = "a relative file name inside the workspace, such as 'mem_ok.txt' or 'logs/mem.txt'"
-
-
-class UnsafeWriteError(ValueError):
-    """``write_file`` refused a name or a text; nothing was written."""
 
 
 @observation
@@ -104,62 +102,63 @@ def write_file(file_name: str, text: str) -> None:
     Raises:
         UnsafeWriteError: The name leaves the workspace, is not a plain file
             name, names a link or a folder, or the text is not a string or is
-            larger than ``MAX_BYTES`` in UTF-8. Nothing is written then.
+            larger than ``MAX_BYTES`` in UTF-8; or the system could not write
+            (no permission, disk full). Nothing is written then, and the
+            message names no absolute path.
     """
     parts = _check_name(file_name)
-    _check_text(text)
-    root = workspace()
-    parent = _inside(root, root.joinpath(*parts[:-1]).resolve(), file_name)
-    target = parent / parts[-1]
-    _check_target(root, target, file_name)
-    parent.mkdir(parents=True, exist_ok=True)
-    # Checked again once the folders exist, in case one was swapped for a link meanwhile.
-    _inside(root, parent.resolve(), file_name)
-    _replace(target, text)
-
-
-def _refuse(file_name: object, problem: str) -> UnsafeWriteError:
-    """An error that says what was wrong with a name and what is allowed."""
-    return UnsafeWriteError(f"write_file refused {file_name!r}: {problem}. Allowed: {_ALLOWED}.")
+    data = _check_text(text)
+    write_inside(workspace, parts, data, file_name)
 
 
 def _check_name(file_name: object) -> list[str]:
     """The name's components, or an error if the name is not a safe relative path."""
     if not isinstance(file_name, str):
-        raise _refuse(file_name, f"the name must be a string, not {type(file_name).__name__}")
+        raise refuse(file_name, f"the name must be a string, not {type(file_name).__name__}")
+    if len(file_name) > MAX_NAME_CHARS:
+        raise refuse(
+            file_name, f"the name is {len(file_name)} characters long; at most {MAX_NAME_CHARS} are allowed"
+        )
     if not file_name.strip():
-        raise _refuse(file_name, "the name is empty")
+        raise refuse(file_name, "the name is empty")
     if any(unicodedata.category(c) == "Cc" for c in file_name):
-        raise _refuse(file_name, "the name contains a control character")
+        raise refuse(file_name, "the name contains a control character")
+    if any(unicodedata.category(c) == "Cs" for c in file_name):
+        raise refuse(file_name, "the name contains a lone surrogate, which no file system can store")
     # Either separator counts, so a name means the same thing on every system.
     unified = file_name.replace("\\", "/")
     if unified.startswith("/") or _DRIVE.match(file_name):
-        raise _refuse(file_name, "absolute paths are not allowed")
+        raise refuse(file_name, "absolute paths are not allowed")
     if bad := sorted({c for c in file_name if c in FORBIDDEN_CHARS}):
-        raise _refuse(file_name, f"the name contains {''.join(bad)!r}, which Windows forbids")
+        raise refuse(file_name, f"the name contains {''.join(bad)!r}, which Windows forbids")
     if unified.endswith("/"):
-        raise _refuse(file_name, "the name ends with a separator, so it names no file")
+        raise refuse(file_name, "the name ends with a separator, so it names no file")
     parts = [p for p in unified.split("/") if p not in ("", ".")]
     for part in parts:
         _check_part(file_name, part)
     if not parts:
-        raise _refuse(file_name, "the name has no file name in it")
+        raise refuse(file_name, "the name has no file name in it")
     return parts
 
 
 def _check_part(file_name: str, part: str) -> None:
-    """Refuse one path component that escapes, or that Windows would rename or reserve."""
+    """Refuse one path component that escapes, is too long, or that Windows would rename or reserve."""
     if part == "..":
-        raise _refuse(file_name, "'..' would leave the workspace")
+        raise refuse(file_name, "'..' would leave the workspace")
     if part.endswith((".", " ")):
         # Windows drops trailing dots and spaces, so "a.txt." would silently become "a.txt".
-        raise _refuse(file_name, f"{part!r} ends with a dot or a space")
+        raise refuse(file_name, f"{shown(part, 40)} ends with a dot or a space")
     if part.split(".")[0].rstrip(" ").upper() in RESERVED_NAMES:
-        raise _refuse(file_name, f"{part!r} is a reserved device name on Windows")
+        raise refuse(file_name, f"{shown(part, 40)} is a reserved device name on Windows")
+    if (size := len(part.encode("utf-8"))) > MAX_PART_BYTES:
+        raise refuse(
+            file_name,
+            f"{shown(part, 40)} is {size} bytes long in UTF-8; at most {MAX_PART_BYTES} are allowed",
+        )
 
 
-def _check_text(text: object) -> None:
-    """Refuse a text that is not a string, cannot be UTF-8, or is too large."""
+def _check_text(text: object) -> bytes:
+    """The text in UTF-8, or an error if it is not a string, cannot be UTF-8, or is too large."""
     if not isinstance(text, str):
         raise UnsafeWriteError(
             f"write_file refused the text: it must be a string, not {type(text).__name__}."
@@ -172,40 +171,4 @@ def _check_text(text: object) -> None:
         raise UnsafeWriteError(
             f"write_file refused the text: it is {len(data)} bytes in UTF-8; at most {MAX_BYTES} are allowed."
         )
-
-
-def _inside(root: Path, path: Path, file_name: str) -> Path:
-    """``path`` itself, or an error if it is not the workspace or below it."""
-    # The message goes back to the model, and into cassettes: no absolute paths in it.
-    if not path.is_relative_to(root):
-        raise _refuse(file_name, "through a link, it resolves to a place outside the workspace")
-    return path
-
-
-def _check_target(root: Path, target: Path, file_name: str) -> None:
-    """Refuse a target that is a link or a folder, or that resolves outside the workspace."""
-    if target.is_symlink():
-        raise _refuse(file_name, "it is a symbolic link, and write_file does not follow links")
-    if target.is_dir():
-        raise _refuse(file_name, "it is a folder, not a file")
-    _inside(root, target.resolve(), file_name)
-
-
-def _replace(target: Path, text: str) -> None:
-    """Write a temporary file next to ``target`` and move it into place in one step."""
-    # Replacing the directory entry also means a hard link is never written through.
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        # newline="" so that Windows writes "\n" as given, not "\r\n".
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates files readable by their owner only; keep the usual mode.
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import docstring_parser
 import pytest
 
-from helpers import machine
+from helpers import sandbox
 from helpers.machine import (
     MAX_BYTES,
     UnsafeWriteError,
@@ -24,13 +25,21 @@ from helpers.tape import Tape, is_observation, use_tape
 ARTICLE = {"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}
 
 
-@pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh workspace, with an 'outside' folder next to it."""
+def make_workspace(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh workspace, with an 'outside' folder next to it, written to the ``mode`` way."""
+    if mode == "race-free" and not sandbox.RACE_FREE:
+        pytest.skip("no dir_fd here: only the fallback runs on this platform")
+    monkeypatch.setattr(sandbox, "RACE_FREE", mode == "race-free")
     root = tmp_path / "workspace"
     (tmp_path / "outside").mkdir()
     monkeypatch.setenv("LESSONS_WORKDIR", str(root))
     return root
+
+
+@pytest.fixture(params=["race-free", "fallback"])
+def ws(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh workspace, written to through open folders, then by path as on Windows."""
+    return make_workspace(request.param, tmp_path, monkeypatch)
 
 
 def link(path: Path, target: Path) -> None:
@@ -256,27 +265,31 @@ def test_write_file_allows_a_link_to_a_folder_inside(ws: Path) -> None:
 def test_write_file_is_atomic_when_the_replace_fails(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_file("mem_ok.txt", "old content")
 
-    def fail(src: str, dst: str) -> None:
-        raise OSError("disk on fire")
+    def fail(src: str, dst: str, **dir_fds: int | None) -> None:
+        raise OSError(errno.EIO, "disk on fire", str(ws / src))
 
-    monkeypatch.setattr(machine.os, "replace", fail)
-    with pytest.raises(OSError, match="disk on fire"):
+    monkeypatch.setattr(sandbox.os, "replace", fail)
+    with pytest.raises(UnsafeWriteError) as info:
         write_file("mem_ok.txt", "new content")
+    assert str(info.value) == (
+        "write_file could not write 'mem_ok.txt': the operating system reported EIO; nothing was written. "
+        "Allowed: a relative file name inside the workspace, such as 'mem_ok.txt' or 'logs/mem.txt'."
+    )
     assert (ws / "mem_ok.txt").read_text(encoding="utf-8") == "old content"
     assert listing(ws) == ["mem_ok.txt"]
 
 
-def test_write_file_leaves_no_file_when_a_first_write_fails(
+def test_write_file_leaves_nothing_when_a_first_write_fails(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def fail(fd: int) -> None:
-        raise OSError("fsync failed")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(machine.os, "fsync", fail)
-    with pytest.raises(OSError, match="fsync failed"):
-        write_file("logs/mem_ok.txt", "text")
-    # The folder was made for the file, but neither the file nor a temp is left.
-    assert listing(ws) == ["logs"]
+    monkeypatch.setattr(sandbox.os, "fsync", fail)
+    with pytest.raises(UnsafeWriteError, match="'logs/a/mem_ok.txt': the disk is full; nothing was written"):
+        write_file("logs/a/mem_ok.txt", "text")
+    # Neither the file, nor its temporary file, nor the folders made for it are left.
+    assert listing(ws) == []
 
 
 def test_docstrings_describe_the_tools_for_a_model() -> None:
