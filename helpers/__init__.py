@@ -28,8 +28,8 @@ from __future__ import annotations
 from .article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from .cassettes import ReplayMiss
 from .client import cassette_metadata, exchanges, setup
-from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls
-from .loop import Conversation, IncompleteResponse, MaxTurnsExceeded, run_conversation
+from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
+from .loop import BadResponse, Conversation, IncompleteResponse, LoopError, MaxTurnsExceeded, run_conversation
 from .machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
 from .practice import check_tool_loop, practice_client
 from .schema import function_tool, responses_tool, tools_for
@@ -39,11 +39,13 @@ from .tape import observation
 
 __all__ = [
     "ARTICLE_TOOLS",
+    "BadResponse",
     "RUN_A_PROMPT",
     "RUN_B_PROMPT",
     "Conversation",
     "ConversationError",
     "IncompleteResponse",
+    "LoopError",
     "MaxTurnsExceeded",
     "ReplayMiss",
     "UnsafeWriteError",
@@ -65,6 +67,7 @@ __all__ = [
     "show_json",
     "show_transcript",
     "side_by_side",
+    "time_limit",
     "tools_for",
     "transcript",
     "workspace",

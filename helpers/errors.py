@@ -30,7 +30,8 @@ def explain(error: BaseException, banner: str, key_env: str) -> str:
     if isinstance(error, openai.APITimeoutError):
         return (
             f"No answer in time ({banner}). The server may be busy or far away: try again, "
-            "or unset LESSONS_MODE to replay the recorded session."
+            "wait longer with LESSONS_TIMEOUT (seconds per attempt), or unset LESSONS_MODE to "
+            "replay the recorded session."
         )
     if isinstance(error, openai.APIConnectionError):
         return (
