@@ -9,6 +9,7 @@ save, so an opened lesson stays byte for byte as committed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -52,7 +53,12 @@ def main(extra: Sequence[str] = ()) -> int:
     """Start JupyterLab on the first lesson; return its exit code."""
     cmd = command(extra)
     print("Starting JupyterLab:", " ".join(cmd[1:]), flush=True)
+    os.chdir(ROOT)
+    if os.name == "posix":
+        # Become JupyterLab, so that a signal sent to this process (Ctrl-C, a
+        # test stopping the server) reaches it, and no server is left behind.
+        os.execv(cmd[0], cmd)
     try:
-        return subprocess.call(cmd, cwd=ROOT)
+        return subprocess.call(cmd)
     except KeyboardInterrupt:
         return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,8 @@ TOKEN = "browser-test-token"
 
 
 def _require_browser() -> None:
+    if os.name != "posix":
+        pytest.skip("the browser test stops JupyterLab by its process group (POSIX)")
     missing = [what for what, found in (("chromium", CHROMIUM), ("git", shutil.which("git"))) if not found]
     try:
         import playwright.sync_api  # noqa: F401
@@ -83,7 +86,12 @@ def lab(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         extra.append("--allow-root")
     log = (tmp_path_factory.mktemp("log") / "lab.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "helpers", "lab", *extra], cwd=clone, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "helpers", "lab", *extra],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,  # its own process group, stopped whole below
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -95,14 +103,14 @@ def lab(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             assert server.poll() is None, Path(log.name).read_text()
             time.sleep(0.5)
     else:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
         pytest.fail("JupyterLab did not start in 90 s:\n" + Path(log.name).read_text())
     yield base
-    server.terminate()
+    os.killpg(server.pid, signal.SIGTERM)
     try:
         server.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        server.kill()
+        os.killpg(server.pid, signal.SIGKILL)
     log.close()
 
 
