@@ -33,3 +33,14 @@ def pytest_ignore_collect(collection_path, config):
 
         return collection_path.stem not in {lesson.stem for lesson in LESSONS}
     return None
+
+
+def pytest_sessionstart(session):
+    """Finish a recording that a kill interrupted mid-commit, before a cassette or notebook is read."""
+    from helpers.journal import recover
+    from helpers.settings import ROOT
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in recover(ROOT / "cassettes"):
+        if reporter is not None:
+            reporter.write_line(line)

@@ -13,10 +13,13 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from .settings import PROVIDERS, ROOT
+from .redact import Scrubber
+from .settings import PROVIDERS, ROOT, SettingsError, load_settings
 
 SOURCES = ROOT / "cassettes" / "sources"
 
@@ -38,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     ref = commands.add_parser("refresh", help="re-run lessons in replay and store their outputs (offline)")
     ref.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
-    chk = commands.add_parser("check", help="lint cassettes (default: every one in cassettes/)")
+    chk = commands.add_parser(
+        "check",
+        help="lint cassettes (default: every one in cassettes/); exit 1: problems, 2: a file unreadable",
+    )
     chk.add_argument("cassettes", nargs="*", type=Path, metavar="CASSETTE")
     commands.add_parser("contents", help="regenerate navigation cells and the README's contents table")
     lab = commands.add_parser(
@@ -55,40 +61,77 @@ def sources_of(stem: str) -> dict[str, Path]:
     return {path.stem: path for path in found if path.exists()}
 
 
-def _record(args: argparse.Namespace) -> int:
+INTERRUPTED = "interrupted: the old cassette and notebook are kept"
+
+
+def _cassette_dir() -> Path:
+    """Where the lessons' cassettes are (``LESSONS_CASSETTE_DIR``, default ``cassettes/``)."""
+    try:
+        return load_settings().cassette_dir
+    except SettingsError:
+        return ROOT / "cassettes"
+
+
+def _recover(folders: Iterable[Path] = ()) -> None:
+    """Finish any recording a kill interrupted mid-commit, before a cassette is read."""
+    from .journal import recover
+
+    for folder in {_cassette_dir(), *folders}:
+        for line in recover(folder):
+            print(line)
+
+
+def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
+    """Record or refresh one notebook: whether it worked, and what happened."""
     from .record import record, refresh
 
+    if args.command == "refresh":
+        outcome = refresh(notebook)
+        return outcome.ok, outcome.message
+    scripts = {notebook.stem: args.script} if args.script else None
+    if args.from_source:
+        scripts = sources_of(notebook.stem)
+        if not scripts:
+            return False, f"no script at {SOURCES / (notebook.stem + '.json')}"
+    outcome = record(
+        notebook, provider=args.provider, base_url=args.base_url, model=args.model, scripts=scripts
+    )
+    return outcome.ok, outcome.message
+
+
+def _record(args: argparse.Namespace) -> int:
+    say = Scrubber(getattr(args, "base_url", None))  # no key or credential is ever printed
     failed = 0
-    for notebook in args.notebooks:
-        scripts = {notebook.stem: args.script} if getattr(args, "script", None) else None
-        if getattr(args, "from_source", False):
-            scripts = sources_of(notebook.stem)
-            if not scripts:
-                print(f"{notebook}: FAILED: no script at {SOURCES / (notebook.stem + '.json')}")
+    try:
+        _recover()
+        for notebook in args.notebooks:
+            ok, message = _record_one(args, notebook)
+            print(say(f"{notebook}: {'ok' if ok else 'FAILED'}: {message}"))
+            if not ok:
+                print("  the old cassette and notebook are kept as they were")
                 failed += 1
-                continue
-        if args.command == "refresh":
-            outcome = refresh(notebook)
-        else:
-            outcome = record(
-                notebook, provider=args.provider, base_url=args.base_url, model=args.model, scripts=scripts
-            )
-        print(f"{notebook}: {'ok' if outcome.ok else 'FAILED'}: {outcome.message}")
-        if not outcome.ok:
-            print("  the old cassette and notebook are kept as they were")
-            failed += 1
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C prints nothing
+        print(INTERRUPTED, flush=True)
+        signal.signal(signal.SIGINT, previous)
+        return 130
     return 1 if failed else 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_all
+    from .check import check_all, exit_code
 
-    paths = args.cassettes or sorted((ROOT / "cassettes").glob("*.yaml"))
-    problems = check_all(paths)
-    for line in problems:
-        print(line)
-    print(f"{len(paths)} cassette(s) checked, {len(problems)} problem(s)")
-    return 1 if problems else 0
+    _recover({p if p.is_dir() else p.parent for p in args.cassettes})
+    reports = check_all(args.cassettes or [_cassette_dir()])
+    problems = 0
+    for report in reports:
+        for line in report.lines():
+            print(line)
+        problems += len(report.problems)
+    unreadable = sum(not r.readable for r in reports)
+    tail = f", {unreadable} could not be read" if unreadable else ""
+    print(f"{len(reports)} cassette(s) checked, {problems} problem(s){tail}")
+    return exit_code(reports)
 
 
 def main(argv: list[str] | None = None) -> int:

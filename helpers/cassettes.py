@@ -5,7 +5,9 @@ vcrpy. Requests are matched on method, path and JSON body, so a lesson whose
 prompt or tools changed fails loudly instead of replaying a stale answer.
 Headers are kept only when they are on a short list of harmless ones, and the
 host is rewritten to the provider's public host, so a cassette recorded against
-a local endpoint with a fake key holds neither. Lesson 00 explains replay.
+a local endpoint with a fake key holds neither; in bodies, this machine's
+workspace, project, home and temp folders become placeholders
+(``helpers.redact``). Lesson 00 explains replay.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
+
+from .redact import machine_paths, redact
 
 MATCH_ON = ("method", "path", "body")
 # Everything else is dropped when recording: keys, cookies, organisation and
@@ -60,17 +64,23 @@ def record_command(lesson: str) -> str:
     return f"python -m helpers record notebooks/{lesson}.ipynb"
 
 
-def rewrite_host(sent_base: str, public_base: str) -> Callable[[Request], Request]:
-    """A ``before_record_request`` hook: public host, harmless headers only.
+def rewrite_host(
+    sent_base: str, public_base: str, paths: dict[str, str] | None = None
+) -> Callable[[Request], Request]:
+    """A ``before_record_request`` hook: public host, harmless headers, no machine paths.
 
-    Requests to a host under ``.invalid`` are left out of the cassette.
+    Requests to a host under ``.invalid`` are left out of the cassette. vcrpy
+    also applies it to a request before matching it in replay, so a body that
+    names this machine's folders matches the placeholders recorded.
 
     Args:
         sent_base: The base URL the client really sent to (a loopback server,
             say).
         public_base: The provider's public base URL, stored instead.
+        paths: This machine's folders and their placeholders (``machine_paths()``).
     """
     sent_base, public_base = sent_base.rstrip("/"), public_base.rstrip("/")
+    paths = machine_paths() if paths is None else paths
 
     def hook(request: Request) -> Request | None:
         if request.host.endswith(NEVER_RECORDED_SUFFIX):
@@ -78,16 +88,23 @@ def rewrite_host(sent_base: str, public_base: str) -> Callable[[Request], Reques
         if request.uri.startswith(sent_base):
             request.uri = public_base + request.uri[len(sent_base) :]
         request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}
+        if isinstance(request.body, bytes):
+            request.body = redact(request.body, paths)
         return request
 
     return hook
 
 
-def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """A ``before_record_response`` hook: keep only harmless response headers."""
+def scrub_response(response: dict[str, Any], paths: dict[str, str] | None = None) -> dict[str, Any]:
+    """A ``before_record_response`` hook: harmless headers only, no machine paths in the body."""
     response["headers"] = {
         k: v for k, v in response.get("headers", {}).items() if k.lower() in KEPT_RESPONSE_HEADERS
     }
+    body = response.get("body", {})
+    text = body.get("string") if isinstance(body, dict) else None
+    if isinstance(text, bytes | str):
+        data = redact(text.encode("utf-8") if isinstance(text, str) else text, paths)
+        body["string"] = data.decode("utf-8") if isinstance(text, str) else data
     return response
 
 
@@ -98,12 +115,13 @@ def make_vcr(*, sent_base: str, public_base: str) -> vcr.VCR:
         sent_base: The base URL requests are sent to.
         public_base: The provider's public base URL, which the cassette stores.
     """
+    paths = machine_paths()
     return vcr.VCR(
         serializer="yaml",
         match_on=MATCH_ON,
         decode_compressed_response=True,
-        before_record_request=rewrite_host(sent_base, public_base),
-        before_record_response=scrub_response,
+        before_record_request=rewrite_host(sent_base, public_base, paths),
+        before_record_response=lambda response: scrub_response(response, paths),
     )
 
 

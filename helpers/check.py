@@ -1,163 +1,202 @@
 """``python -m helpers check``: lint every cassette before it is trusted.
 
-A cassette passes when it holds no key, cookie, organisation or project id,
-request id or recording-machine detail; when its metadata says where it came
-from; when every request is one the API accepts (the SDK's own request types)
-and follows the conversation rules; and when every response parses with the
-SDK's response types.
+A cassette passes when it has the shape vcrpy replays (every interaction a
+request with method, uri, body and headers, and a response with a status code,
+headers and a body); when it holds no key, cookie, organisation or project id,
+request id, absolute path or other recording-machine detail; when its metadata
+says where it came from; when every request is one the API accepts (the SDK's
+own request types) and follows the conversation rules; and when every
+successful response parses with the SDK's response types and holds what a
+lesson reads (a chat completion with at least one choice).
+
+Any file can be given: each problem is one line, ``<file>: [interaction N: ]
+what``, and the next file is checked whatever this one held. The command exits
+0 when every file passes, 1 when problems were found, and 2 when a file could
+not be read at all (missing, a folder with no cassettes, not UTF-8, not YAML).
+A cassette is read one interaction at a time (``helpers.yamlstream``), so a
+large one is checked in bounded memory.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Iterator
-from functools import cache
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from .cassettes import FORBIDDEN_HEADERS, KEPT_REQUEST_HEADERS, METADATA_KEYS, read_cassette
-from .dispatch import ConversationError, check_conversation
+from .cassettes import METADATA_KEYS
+from .check_rules import kind, leaks, request_problems, response_problems, shape_problems
+from .redact import SECRET, machine_paths, redact_url
 from .settings import PROVENANCES, PROVIDERS
+from .yamlstream import Part, Unreadable, read_cassette_stream
 
-SECRET = re.compile(
-    r"sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._-]{8,}|[Aa]pi[-_]?[Kk]ey[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9_-]{16,}"
-)
-
-
-@cache
-def _adapters() -> dict[str, Any]:
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
-    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
-    from openai.types.responses import Response, ResponseStreamEvent
-    from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
-
-    return {
-        "chat_request": TypeAdapter(CompletionCreateParamsNonStreaming),
-        "chat": TypeAdapter(ChatCompletion),
-        "chat_chunk": TypeAdapter(ChatCompletionChunk),
-        "responses_request": TypeAdapter(ResponseCreateParamsNonStreaming),
-        "responses": TypeAdapter(Response),
-        "responses_event": TypeAdapter(ResponseStreamEvent),
-    }
+__all__ = ["SECRET", "Report", "check_all", "check_cassette", "check_file", "exit_code"]
 
 
-def _consume(value: Any) -> Any:
-    # pydantic checks Iterable[...] fields lazily: walk them to check them all.
-    if isinstance(value, dict):
-        return {k: _consume(v) for k, v in value.items()}
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
-        return [_consume(v) for v in value]
-    return value
+@dataclass
+class Report:
+    """What checking one file found.
+
+    Attributes:
+        name: The file's name, which starts each line.
+        problems: One line each, without the name.
+        readable: False when the file could not be read at all.
+    """
+
+    name: str
+    problems: list[str] = field(default_factory=list)
+    readable: bool = True
+
+    def lines(self) -> list[str]:
+        """The problems as the command prints them, ``<file>: what``."""
+        return [f"{self.name}: {problem}" for problem in self.problems]
 
 
-def _validate(kind: str, data: Any) -> str | None:
-    try:
-        _consume(_adapters()[kind].validate_python(data))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return f"{err.error_count()} error(s), first at {where}: {first['msg']}"
-    return None
-
-
-def _sse_events(text: str) -> Iterator[Any]:
-    for block in text.split("\n\n"):
-        data = [line[5:].strip() for line in block.splitlines() if line.startswith("data:")]
-        if data and data[0] != "[DONE]":
-            yield json.loads("\n".join(data))
-
-
-def _headers_problems(where: str, headers: dict[str, Any]) -> list[str]:
+def _metadata_problems(meta: Any) -> list[str]:
+    if meta is None:
+        return ["has no metadata"]
+    if not isinstance(meta, dict):
+        return [f"metadata is {kind(meta)}, not a mapping"]
     problems = []
-    for name in headers:
-        low = name.lower()
-        if low in FORBIDDEN_HEADERS or (low.startswith("x-stainless") and low not in KEPT_REQUEST_HEADERS):
-            problems.append(f"{where} keeps the header {name!r}")
-    return problems
-
-
-def _metadata_problems(meta: dict[str, Any]) -> list[str]:
-    problems = [f"metadata has no {key!r}" for key in METADATA_KEYS if not meta.get(key)]
-    if meta.get("provenance") and meta["provenance"] not in PROVENANCES:
-        problems.append(f"metadata provenance {meta['provenance']!r} is not one of {PROVENANCES}")
+    for key in METADATA_KEYS:
+        value = meta.get(key)
+        if value in (None, ""):
+            problems.append(f"metadata has no {key!r}")
+        elif not isinstance(value, str) and not (key == "recorded" and hasattr(value, "isoformat")):
+            problems.append(f"metadata {key!r} is {kind(value)}, not text")
     if meta.get("provenance") in ("published", "authored") and not meta.get("note"):
         problems.append("a published or authored cassette needs a note saying what was rebuilt")
-    if meta.get("provider") and meta["provider"] not in PROVIDERS:
-        problems.append(f"metadata provider {meta['provider']!r} is unknown")
+    provenance, provider = meta.get("provenance"), meta.get("provider")
+    if isinstance(provenance, str) and provenance and provenance not in PROVENANCES:
+        problems.append(f"metadata provenance {provenance!r} is not one of {PROVENANCES}")
+    if isinstance(provider, str) and provider and provider not in PROVIDERS:
+        problems.append(f"metadata provider {provider!r} is unknown")
     tape = meta.get("tape", {})
     if not isinstance(tape, dict) or not all(isinstance(v, list) for v in tape.values()):
         problems.append("metadata tape must map tool names to lists of results")
     return problems
 
 
-def _request_problems(where: str, request: dict[str, Any], meta: dict[str, Any]) -> list[str]:
-    problems = _headers_problems(where, request.get("headers", {}))
-    provider = PROVIDERS.get(meta.get("provider", ""))
-    if provider and not request["uri"].startswith(provider.base_url + "/"):
-        problems.append(f"{where} goes to {request['uri']}, not {provider.base_url}")
-    try:
-        body = json.loads(request.get("body") or "null")
-    except ValueError:
-        return problems + [f"{where} body is not JSON"]
-    kind = "responses_request" if request["uri"].endswith("/responses") else "chat_request"
-    if isinstance(body, dict) and not body.get("stream"):
-        found = _validate(kind, body)
-        if found:
-            problems.append(f"{where} is not a valid request: {found}")
-    if isinstance(body, dict) and "messages" in body:
-        try:
-            check_conversation(body["messages"])
-        except ConversationError as err:
-            problems.append(f"{where} breaks the conversation rules: {err}")
-    if isinstance(body, dict) and meta.get("model") and body.get("model") != meta["model"]:
-        problems.append(f"{where} asks for model {body.get('model')!r}, metadata says {meta['model']!r}")
-    return problems
+@dataclass
+class _Reading:
+    """What checking one cassette has gathered so far, interaction by interaction."""
 
+    paths: dict[str, str]
+    head: list[str] = field(default_factory=list)
+    by_interaction: dict[int, list[str]] = field(default_factory=dict)
+    sent: list[tuple[int, str, Any]] = field(default_factory=list)  # (n, uri, model) per request
+    meta: Any = None
+    count: int = 0
 
-def _response_problems(where: str, uri: str, response: dict[str, Any]) -> list[str]:
-    problems = _headers_problems(where, response.get("headers", {}))
-    text = response.get("body", {}).get("string", "")
-    text = text.decode("utf-8") if isinstance(text, bytes) else text
-    if response.get("status", {}).get("code") != 200:
-        return problems
-    base = "responses" if uri.endswith("/responses") else "chat"
-    content_type = " ".join(response.get("headers", {}).get("content-type", []))
-    try:
-        if "event-stream" in content_type:
-            items = [(f"{base}_{'event' if base == 'responses' else 'chunk'}", e) for e in _sse_events(text)]
+    def take(self, part: Part) -> None:
+        """One part of the file, as ``read_cassette_stream`` yields it."""
+        if part.kind == "interaction":
+            self.count += 1
+            try:
+                self.by_interaction[self.count] = self._interaction(part.value)
+            except Exception as err:  # noqa: BLE001 - a bug here must not hide the other interactions
+                self.by_interaction[self.count] = [f"could not be checked ({type(err).__name__}: {err})"]
+        elif part.kind == "top":
+            self.head.append(f"the top level is {kind(part.value)}, not a mapping")
+        elif part.kind == "more":
+            self.head.append("the file holds more than one YAML document")
         else:
-            items = [(base, json.loads(text))]
-    except ValueError:
-        return problems + [f"{where} body is not JSON"]
-    for kind, data in items:
-        found = _validate(kind, data)
-        if found:
-            problems.append(f"{where} does not parse as {kind}: {found}")
-    return problems
+            if part.key == "metadata":
+                self.meta = part.value
+            elif part.key == "interactions" and part.value not in (None, []):
+                self.head.append(f"interactions is {kind(part.value)}, not a list")
+            self.head += leaks(part.value, self.paths, str(part.key))
+
+    def _interaction(self, item: Any) -> list[str]:
+        broken = shape_problems(item)
+        problems = [p for found in broken.values() for p in found] + leaks(item, self.paths)
+        if "interaction" in broken:
+            return problems
+        request, response = item.get("request"), item.get("response")
+        if not broken["request"]:
+            found, model = request_problems(request)
+            problems += found
+            self.sent.append((self.count, request["uri"], model))
+        if not broken["response"]:
+            uri = request.get("uri") if isinstance(request, dict) else None
+            problems += response_problems(response, uri if isinstance(uri, str) else "")
+        return problems
+
+    def finish(self) -> list[str]:
+        """Every problem, the file's own first, then interaction by interaction."""
+        head = list(self.head)
+        if self.meta is None and not any(p.startswith("the top level") for p in head):
+            head.append("has no metadata")
+        elif self.meta is not None:
+            head += _metadata_problems(self.meta)
+        if not self.count and not any(p.startswith(("the top level", "interactions is")) for p in head):
+            head.append("holds no interactions")
+        meta = self.meta if isinstance(self.meta, dict) else {}
+        provider = PROVIDERS.get(meta.get("provider")) if isinstance(meta.get("provider"), str) else None
+        model = meta.get("model")
+        for n, uri, asked in self.sent:
+            if provider and not uri.startswith(provider.base_url + "/"):
+                shown = redact_url(uri)
+                self.by_interaction[n].append(f"request goes to {shown}, not {provider.base_url}")
+            if isinstance(model, str) and model and asked is not None and asked != model:
+                self.by_interaction[n].append(f"request asks for model {asked!r}, metadata says {model!r}")
+        return head + self.interaction_lines()
+
+    def interaction_lines(self) -> list[str]:
+        """The problems found in interactions, in order."""
+        return [f"interaction {n}: {p}" for n, found in sorted(self.by_interaction.items()) for p in found]
+
+
+def check_file(path: Path) -> Report:
+    """Check one cassette; never raises.
+
+    Args:
+        path: The cassette file.
+
+    Returns:
+        Its problems, one line each, and whether it could be read at all.
+    """
+    report = Report(path.name or str(path))
+    if path.is_dir():
+        report.problems.append("is a folder, not a cassette")
+        report.readable = False
+        return report
+    reading = _Reading(machine_paths())
+    try:
+        for part in read_cassette_stream(path):
+            reading.take(part)
+    except Unreadable as err:
+        report.problems = [f"cannot be read: {err}", *reading.interaction_lines()]
+        report.readable = False
+        return report
+    except Exception as err:  # noqa: BLE001 - a bug here must not hide the other files
+        report.problems = [f"could not be checked ({type(err).__name__}: {err})"]
+        report.readable = False
+        return report
+    report.problems = reading.finish()
+    return report
 
 
 def check_cassette(path: Path) -> list[str]:
     """Every problem found in one cassette, one line each (empty when clean)."""
-    text = path.read_text(encoding="utf-8")
-    problems = ["holds something that looks like a key or bearer token"] if SECRET.search(text) else []
-    try:
-        data = read_cassette(path)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is one problem
-        return [f"{path.name}: cannot be read ({err})"]
-    meta = data["metadata"]
-    problems += _metadata_problems(meta)
-    if not data["interactions"]:
-        problems.append("holds no interactions")
-    for i, interaction in enumerate(data["interactions"], 1):
-        request, response = interaction["request"], interaction["response"]
-        problems += _request_problems(f"request {i}", request, meta)
-        problems += _response_problems(f"response {i}", request["uri"], response)
-    return [f"{path.name}: {p}" for p in problems]
+    return check_file(path).lines()
 
 
-def check_all(paths: Iterable[Path]) -> list[str]:
-    """The problems of several cassettes, in order."""
-    return [problem for path in paths for problem in check_cassette(path)]
+def _expand(paths: Iterable[Path]) -> Iterable[Path]:
+    """Each path; a folder stands for the cassettes in it."""
+    for path in paths:
+        found = sorted(path.glob("*.yaml")) if path.is_dir() else []
+        yield from found or [path]
+
+
+def check_all(paths: Iterable[Path]) -> list[Report]:
+    """Check several cassettes (a folder stands for its ``*.yaml``), in order; never raises."""
+    return [check_file(path) for path in _expand(paths)]
+
+
+def exit_code(reports: Iterable[Report]) -> int:
+    """0 when all pass, 1 when problems were found, 2 when a file could not be read."""
+    reports = list(reports)
+    if not all(r.readable for r in reports):
+        return 2
+    return 1 if any(r.problems for r in reports) else 0

@@ -22,6 +22,7 @@ from vcr.serializers.compat import convert_body_to_bytes
 
 from . import errors
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
+from .journal import recover
 from .settings import PROVIDERS, Settings, SettingsError, load_settings
 from .tape import Tape, use_tape
 
@@ -200,6 +201,8 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     if _current is not None:
         _current.close()
     settings = settings or load_settings()
+    if settings.mode == "replay":
+        recover(settings.cassette_dir)  # finish a recording that was stopped while it replaced files
     cassette = cassette or lesson
     mode = settings.mode
     exchanges: list[Exchange] = []

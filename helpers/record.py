@@ -1,11 +1,29 @@
 """``python -m helpers record``: re-record a lesson's cassette and refresh its outputs.
 
-For each notebook: run it top to bottom in record mode against the provider
-(or a scripted loopback endpoint), writing into a scratch cassette; check that
-cassette; run the notebook again in replay against it, which gives the outputs
-a learner sees offline; and only if all of that succeeded, move the cassette
-and the notebook into place, each with one atomic rename. A failure anywhere
-leaves the old cassette and notebook as they were.
+For each notebook:
+
+1. finish any commit that a kill interrupted (``helpers.journal.recover``),
+   then clear what an abandoned recording of this lesson left;
+2. run the notebook top to bottom in record mode against the provider (or a
+   scripted loopback endpoint), writing its cassettes into the scratch folder
+   ``<cassette_dir>/.recording-<stem>/``. As each exchange is recorded, the
+   cassette hooks replace this machine's workspace, project, home and temp
+   folders in the bodies with placeholders (``helpers.redact``);
+3. check those cassettes (``helpers.check``): a key, an absolute path or a
+   response the SDK cannot use refuses the recording, with the reason;
+4. run the notebook again in replay against them, which gives the outputs a
+   learner sees offline, and write that notebook into the scratch folder too;
+5. commit: the cassettes and the notebook replace the old ones together or not
+   at all (``helpers.journal.commit``). Every new file is complete before a
+   journal naming them is written; a kill before the journal leaves the old
+   files, a kill after it is rolled forward by the next command that reads
+   cassettes (record, refresh, check, a pytest session, a lesson's ``setup()``).
+
+A failure anywhere leaves the old cassettes and notebook as they were. Ctrl-C
+stops the run at once: the kernel is shut down, the scratch folder removed, and
+the command says so in one line (exit 130). For the tests,
+``LESSONS_RECORD_CRASH_AT=<step>`` kills the process at a step of the commit
+(``helpers.journal.crash_point``).
 """
 
 from __future__ import annotations
@@ -13,20 +31,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
+import signal
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .cassettes import read_cassette
 from .check import check_cassette
+from .journal import commit, crash_point, discard, recover
+from .kernel import execute
 from .loopback import LoopbackServer, load_script
-from .settings import PROVIDERS, load_settings
+from .settings import PROVIDERS, SettingsError, load_settings
+
+__all__ = ["FAKE_KEY", "KERNELSPEC", "LANGUAGE_INFO", "Outcome", "clean", "execute", "record", "refresh"]
 
 FAKE_KEY = "loopback-fake-key"  # what the SDK sends to a loopback endpoint
 # What JupyterLab itself writes when it saves a lesson, so that opening one
@@ -49,40 +70,6 @@ class Outcome:
     notebook: Path
     ok: bool
     message: str
-
-
-@contextlib.contextmanager
-def _environ(changes: Mapping[str, str | None]) -> Iterator[None]:
-    # The kernel inherits this process's environment, so set it around a run.
-    saved = {k: os.environ.get(k) for k in changes}
-    try:
-        for key, value in changes.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def execute(path: Path, env: Mapping[str, str | None], timeout: int = 300) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel; raise CellExecutionError on failure."""
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    with _environ(env):
-        client.execute()
-    return nb
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -113,44 +100,72 @@ def _failure(err: CellExecutionError) -> str:
     return f"{err.ename}: {err.evalue}".strip()
 
 
+@contextlib.contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C is ignored while files are installed: it takes milliseconds, and a kill is recovered."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals go elsewhere anyway
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _recorded(scratch: Path) -> dict[Path, int]:
+    """The scratch cassettes worth keeping, by their number of requests; raises on a failed check."""
+    recorded = {}
+    for cassette in sorted(scratch.glob("*.yaml")):
+        interactions = read_cassette(cassette)["interactions"]
+        if not interactions:
+            cassette.unlink()  # a session that sent no requests
+            continue
+        problems = check_cassette(cassette)
+        if problems:
+            raise _Refused(f"{cassette.name} fails the check: " + "; ".join(problems))
+        recorded[cassette] = len(interactions)
+    return recorded
+
+
+class _Refused(Exception):
+    """A step of the recording failed; the message says which and why."""
+
+
 def _run(path: Path, env: dict[str, str | None], servers: list[LoopbackServer]) -> Outcome:
-    stem = path.stem
-    settings = load_settings({**os.environ, **{k: v for k, v in env.items() if v is not None}})
-    scratch = settings.recording_path(stem).parent
-    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        settings = load_settings({**os.environ, **{k: v for k, v in env.items() if v is not None}})
+    except SettingsError as err:
+        return Outcome(path, False, str(err))
+    scratch = settings.recording_path(path.stem).parent
+    recover(settings.cassette_dir)  # a commit a kill interrupted is finished first
+    discard(scratch)  # what an abandoned recording of this lesson left
     try:
         try:
             execute(path, {**env, "LESSONS_MODE": "record"})
         except CellExecutionError as err:
-            return Outcome(path, False, f"recording failed: {_failure(err)}")
+            raise _Refused(f"recording failed: {_failure(err)}") from None
+        crash_point("recorded")
         for server in servers:
             server.check()
-        recorded = {}
-        for cassette in sorted(scratch.glob("*.yaml")):
-            interactions = read_cassette(cassette)["interactions"]
-            if not interactions:
-                cassette.unlink()  # a session that sent no requests
-                continue
-            problems = check_cassette(cassette)
-            if problems:
-                return Outcome(path, False, f"{cassette.name} fails the check: " + "; ".join(problems))
-            recorded[cassette] = len(interactions)
+        recorded = _recorded(scratch)
         replay_env = {**env, "LESSONS_MODE": "replay", "LESSONS_CASSETTE_DIR": str(scratch)}
         replay_env["LESSONS_RECORD_PLAN"] = None
         try:
             nb = execute(path, replay_env)
         except CellExecutionError as err:
-            return Outcome(path, False, f"replaying the new cassette failed: {_failure(err)}")
-        # The cassettes first, then the notebook: a stop in between leaves outputs
-        # that the next replay run (the tests) finds out of date, never a cassette
-        # without its lesson.
-        for cassette in recorded:
-            os.replace(cassette, settings.cassette_path(cassette.stem))
-        _write_atomic(path, nbformat.writes(clean(nb)) + "\n")
+            raise _Refused(f"replaying the new cassette failed: {_failure(err)}") from None
+        staged = scratch / path.name
+        staged.write_text(nbformat.writes(clean(nb)) + "\n", encoding="utf-8", newline="\n")
+        with _uninterrupted():
+            commit(scratch, [*((c, settings.cassette_path(c.stem)) for c in recorded), (staged, path)])
+    except _Refused as err:
+        return Outcome(path, False, str(err))
     except Exception as err:  # noqa: BLE001 - report and keep going with the next notebook
         return Outcome(path, False, f"{type(err).__name__}: {err}")
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        discard(scratch)  # unless journalled: then recover() finishes it
     what = ", ".join(f"{n} request(s) into {c.name}" for c, n in recorded.items())
     return Outcome(path, True, f"recorded {what or 'no requests, no cassette'}; outputs refreshed")
 
@@ -164,6 +179,8 @@ def refresh(notebook: Path) -> Outcome:
     Returns:
         What happened; on failure the notebook is untouched.
     """
+    with contextlib.suppress(SettingsError):  # the cassettes it replays must be whole
+        recover(load_settings().cassette_dir)
     with tempfile.TemporaryDirectory() as workdir:
         env = {"LESSONS_MODE": "replay", "LESSONS_WORKDIR": workdir, "LESSONS_RECORD_PLAN": None}
         try:
@@ -204,7 +221,10 @@ def record(
     }
     if not scripts:
         return _run(notebook, {k: v for k, v in env.items() if v is not None}, [])
-    plans = {name: load_script(path) for name, path in scripts.items()}
+    try:
+        plans = {name: load_script(path) for name, path in scripts.items()}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return Outcome(notebook, False, f"cannot read the script: {type(err).__name__}: {err}")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         servers = {name: stack.enter_context(LoopbackServer(plan)) for name, plan in plans.items()}
         record_plan = {

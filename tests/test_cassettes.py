@@ -98,9 +98,47 @@ def test_headers_and_hosts_are_caught(tmp_path, extra, expected):
 
 def test_a_key_anywhere_is_caught(tmp_path):
     body = {**GOOD_BODY, "messages": [{"role": "user", "content": "my key is sk-abcdefghijklmnop123"}]}
-    assert "demo.yaml: holds something that looks like a key or bearer token" in check_cassette(
-        make(tmp_path, body, GOOD_RESPONSE)
-    )
+    assert check_cassette(make(tmp_path, body, GOOD_RESPONSE)) == [
+        "demo.yaml: interaction 1: request.body holds something that looks like a key or bearer token"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("File name too long: '/home/ann/lessons/notebooks/workspace/aaaa'", "'/home/ann/…'"),
+        ("saved in /Users/ann/Desktop/x.txt", "'/Users/ann/…'"),
+        ("cache at /root/.cache/x", "'/root/.cache/…'"),
+        ("see /tmp/pytest-7/out.txt", "'/tmp/pytest-7/…'"),
+        ("C:\\Users\\ann\\notes.txt", "'C:\\Users\\ann\\…'"),
+    ],
+)
+def test_an_absolute_path_in_a_body_is_caught(tmp_path, text, shown):
+    response = completion({"content": text})
+    assert check_cassette(make(tmp_path, GOOD_BODY, response)) == [
+        f"demo.yaml: interaction 1: response.body.string holds an absolute path ({shown})"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://example.com/home/ann/page and /v1/chat/completions",
+        "relative: notes/tmp/x, ../tmp/y, ~/tmp/z; just /tmp or /root",
+        "Note:\\temp, e:\\Users and C:\\new are not paths to a home folder",
+    ],
+)
+def test_paths_that_are_not_machine_paths_pass(tmp_path, text):
+    assert check_cassette(make(tmp_path, GOOD_BODY, completion({"content": text}))) == []
+
+
+def test_this_machines_own_folders_are_caught_whatever_they_are_called(tmp_path, monkeypatch):
+    response = completion({"content": "wrote /work/lessons-x/workspace/a.txt"})
+    assert check_cassette(make(tmp_path, GOOD_BODY, response)) == []  # not a usual kind of path
+    monkeypatch.setenv("LESSONS_WORKDIR", "/work/lessons-x/workspace")  # but this machine's workspace
+    assert check_cassette(make(tmp_path, GOOD_BODY, response)) == [
+        "demo.yaml: interaction 1: response.body.string holds an absolute path ('/work/lessons-x/…')"
+    ]
 
 
 @pytest.mark.parametrize(

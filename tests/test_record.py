@@ -14,7 +14,7 @@ from helpers.__main__ import main
 from helpers.client import Session, current_session, start_session
 from helpers.loopback import LoopbackServer, Reply, Script
 from helpers.machine import get_memory_info
-from helpers.record import FAKE_KEY, record
+from helpers.record import FAKE_KEY, Outcome, record
 
 CELLS = [
     "# Demo\n\nA tiny lesson for the record tests.",
@@ -62,13 +62,13 @@ def write_notebook(folder: Path) -> Path:
     return path
 
 
-def replies() -> list[Reply]:
+def replies(answer: str = "60% used.") -> list[Reply]:
     first = completion({"tool_calls": [tool_call("call_demo_1", "get_memory_info")]}, "tool_calls", 1)
-    return [Reply(body=first), Reply(body=completion({"content": "60% used."}, n=2))]
+    return [Reply(body=first), Reply(body=completion({"content": answer}, n=2))]
 
 
-def script_file(folder: Path, **extra: object) -> Path:
-    bodies = [r.body for r in replies()]
+def script_file(folder: Path, answer: str = "60% used.", **extra: object) -> Path:
+    bodies = [r.body for r in replies(answer)]
     for i, body in enumerate(bodies):
         (folder / f"r{i}.json").write_text(json.dumps(body), encoding="utf-8")
     data = {
@@ -131,12 +131,14 @@ def test_record_against_a_live_endpoint_with_a_fake_key_then_replay_offline(proj
 
 def test_record_from_a_script_is_published_or_authored(project):
     nb_path = write_notebook(project)
-    assert main(["record", "--script", str(script_file(project)), str(nb_path)]) == 0
-    data = yaml.safe_load((project / "cassettes" / "demo.yaml").read_text(encoding="utf-8"))
-    meta = data["metadata"]
+    answer = f"60% used; saved to {project / 'workspace' / 'mem.txt'}"  # this machine's workspace
+    assert main(["record", "--script", str(script_file(project, answer)), str(nb_path)]) == 0
+    text = (project / "cassettes" / "demo.yaml").read_text(encoding="utf-8")
+    assert str(project) not in text  # the workspace became a placeholder as it was recorded
+    meta = yaml.safe_load(text)["metadata"]
     assert meta["provenance"] == "authored" and meta["note"] == "written for the record test"
     assert meta["tape"] == {"get_memory_info": [MEMORY]}
-    assert outputs(nb_path)[-2] == "60% used.\n"
+    assert outputs(nb_path)[-2] == "60% used; saved to <workspace>/mem.txt\n"
     assert nbformat.read(nb_path, as_version=4).cells[-1].outputs[0]["data"]["text/plain"] == (
         "'get_memory_info'"
     )
@@ -155,3 +157,34 @@ def test_a_failed_recording_keeps_the_old_cassette_and_notebook(project, capsys)
     assert old_cassette.read_text(encoding="utf-8") == "the old cassette\n"
     assert nb_path.read_bytes() == before
     assert sorted(p.name for p in old_cassette.parent.iterdir()) == ["demo.yaml"]
+
+
+def test_no_key_or_url_credential_is_printed(project, monkeypatch, capsys):
+    url = "http://user:hunter22@127.0.0.1:9/v1?api-key=topsecret99"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-live-0123456789")
+
+    def failing(notebook: Path, **options: object) -> Outcome:
+        return Outcome(notebook, False, f"APIConnectionError: {options['base_url']} sk-live-0123456789")
+
+    monkeypatch.setattr("helpers.record.record", failing)
+    assert main(["record", "--base-url", url, "demo.ipynb"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "demo.ipynb: FAILED: APIConnectionError: http://***@127.0.0.1:9/v1?api-key=*** ***",
+        "  the old cassette and notebook are kept as they were",
+    ]
+
+
+def test_an_unreadable_script_or_setting_is_one_line(project, monkeypatch, capsys):
+    bad = project / "bad.json"
+    bad.write_text('{"responses": 5', encoding="utf-8")
+    assert main(["record", "--script", str(bad), "demo.ipynb"]) == 1
+    monkeypatch.setenv("LESSONS_PROVIDER", "nowhere")
+    assert main(["record", "demo.ipynb"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "demo.ipynb: FAILED: cannot read the script: JSONDecodeError: "
+        "Expecting ',' delimiter: line 1 column 16 (char 15)",
+        "  the old cassette and notebook are kept as they were",
+        "demo.ipynb: FAILED: LESSONS_PROVIDER='nowhere' is not one of: "
+        "openai, dashscope, deepseek, vllm, ollama",
+        "  the old cassette and notebook are kept as they were",
+    ]
