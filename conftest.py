@@ -29,7 +29,7 @@ os.environ["LESSONS_WORKDIR"] = tempfile.mkdtemp(prefix="lessons-workspace-")
 def pytest_ignore_collect(collection_path, config):
     """Collect only the project's lessons: a learner's Untitled.ipynb is not a test."""
     if collection_path.suffix == ".ipynb" and collection_path.parent.name == "notebooks":
-        from helpers.contents import LESSONS
+        from helpers.lessons.contents import LESSONS
 
         return collection_path.stem not in {lesson.stem for lesson in LESSONS}
     return None
@@ -37,7 +37,7 @@ def pytest_ignore_collect(collection_path, config):
 
 def pytest_sessionstart(session):
     """Finish a recording that a kill interrupted mid-commit, before a cassette or notebook is read."""
-    from helpers.journal import recover
+    from helpers.recording.journal import recover
     from helpers.settings import ROOT
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

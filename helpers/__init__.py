@@ -21,21 +21,38 @@ Each helper packages something a lesson first writes out by hand:
 - ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit.
 - ``practice_client``, ``check_tool_loop`` (lesson 06): an offline model to
   practise a loop on, and a checker that says what the loop got wrong.
+
+The modules are grouped by role, and each group imports only the ones above it:
+
+- ``settings.py``: mode, provider, model and paths from the environment;
+- ``tools/``: the example tools, the workspace sandbox, the observation tape;
+- ``calling/``: tool definitions, the dispatcher, the conversation rules, the loop;
+- ``recording/``: cassettes, the lesson's client, recording, replay and checks;
+- ``lessons/``: the article's exchange, readable views, the contents, JupyterLab,
+  the practice model;
+- ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab``.
 """
 
 from __future__ import annotations
 
-from .article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
-from .cassettes import ReplayMiss
-from .client import cassette_metadata, exchanges, setup
-from .dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
-from .loop import BadResponse, Conversation, IncompleteResponse, LoopError, MaxTurnsExceeded, run_conversation
-from .machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
-from .practice import check_tool_loop, practice_client
-from .schema import function_tool, responses_tool, tools_for
+from .calling.dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
+from .calling.loop import (
+    BadResponse,
+    Conversation,
+    IncompleteResponse,
+    LoopError,
+    MaxTurnsExceeded,
+    run_conversation,
+)
+from .calling.schema import function_tool, responses_tool, tools_for
+from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
+from .lessons.practice import check_tool_loop, practice_client
+from .lessons.show import show_json, show_transcript, side_by_side, transcript
+from .recording.cassettes import ReplayMiss
+from .recording.client import cassette_metadata, exchanges, setup
 from .settings import load_settings
-from .show import show_json, show_transcript, side_by_side, transcript
-from .tape import observation
+from .tools.machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
+from .tools.tape import observation
 
 __all__ = [
     "ARTICLE_TOOLS",

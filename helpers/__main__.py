@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .redact import Scrubber
+from .recording.redact import Scrubber
 from .settings import PROVIDERS, ROOT, SettingsError, load_settings
 
 SOURCES = ROOT / "cassettes" / "sources"
@@ -74,7 +74,7 @@ def _cassette_dir() -> Path:
 
 def _recover(folders: Iterable[Path] = ()) -> None:
     """Finish any recording a kill interrupted mid-commit, before a cassette is read."""
-    from .journal import recover
+    from .recording.journal import recover
 
     for folder in {_cassette_dir(), *folders}:
         for line in recover(folder):
@@ -83,7 +83,7 @@ def _recover(folders: Iterable[Path] = ()) -> None:
 
 def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
     """Record or refresh one notebook: whether it worked, and what happened."""
-    from .record import record, refresh
+    from .recording.record import record, refresh
 
     if args.command == "refresh":
         outcome = refresh(notebook)
@@ -119,7 +119,7 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import check_all, exit_code
+    from .recording.check import check_all, exit_code
 
     _recover({p if p.is_dir() else p.parent for p in args.cassettes})
     reports = check_all(args.cassettes or [_cassette_dir()])
@@ -138,13 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args, unknown = _parser().parse_known_args(argv)
     if args.command == "lab":
-        from .lab import main as lab
+        from .lessons.lab import main as lab
 
         return lab([*unknown, *args.extra])
     if unknown:
         _parser().error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "contents":
-        from .contents import update_all
+        from .lessons.contents import update_all
 
         changed = update_all()
         print("\n".join(f"updated {name}" for name in changed) or "already up to date")

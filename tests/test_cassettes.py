@@ -10,7 +10,7 @@ import yaml
 from support import META, completion, published, tool_call
 
 from helpers.__main__ import main
-from helpers.check import check_cassette
+from helpers.recording.check import check_cassette
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = sorted((ROOT / "cassettes").glob("*.yaml"))

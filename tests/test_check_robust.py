@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from support import META, completion
 
 from helpers.__main__ import main
-from helpers.check import check_all, check_cassette, exit_code
+from helpers.recording.check import check_all, check_cassette, exit_code
 
 REQUEST = {"model": "gpt-5-mini", "messages": [{"role": "user", "content": "hi"}]}
 

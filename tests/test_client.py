@@ -11,8 +11,8 @@ import yaml
 from support import META, completion
 from vcr.request import Request
 
-from helpers.cassettes import ReplayMiss, rewrite_host, scrub_response
-from helpers.client import (
+from helpers.recording.cassettes import ReplayMiss, rewrite_host, scrub_response
+from helpers.recording.client import (
     CONNECT_SECONDS,
     LIVE_RETRIES,
     _limits,

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from support import tracked_files
 
-from helpers.contents import LESSONS, contents_table, navigation, update_all
+from helpers.lessons.contents import LESSONS, contents_table, navigation, update_all
 
 ROOT = Path(__file__).resolve().parent.parent
 

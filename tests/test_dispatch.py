@@ -1,4 +1,4 @@
-"""Tests of helpers.dispatch: every tool call gets a tool message, whatever the model sent."""
+"""Tests of helpers.calling.dispatch: every tool call gets a tool message, whatever the model sent."""
 
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ from openai.types.chat import (
     ChatCompletionMessageFunctionToolCall,
 )
 
-from helpers.dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
-from helpers.tape import observation
+from helpers.calling.dispatch import (
+    ConversationError,
+    check_conversation,
+    run_tool_call,
+    run_tool_calls,
+    time_limit,
+)
+from helpers.tools.tape import observation
 
 
 def add(a: int, b: int = 0) -> int:

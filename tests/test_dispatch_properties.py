@@ -1,4 +1,4 @@
-"""Property tests of helpers.dispatch: any call, any tool behaviour, one bounded tool message.
+"""Property tests of helpers.calling.dispatch: any call, any tool behaviour, one bounded tool message.
 
 Hypothesis builds calls of every shape (dicts, SDK objects, junk), arguments of
 every kind (JSON, broken JSON, deep or huge or odd JSON, values that are not
@@ -21,9 +21,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionMessageCustomToolCall, ChatCompletionMessageFunctionToolCall
 
-from helpers.dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
-from helpers.tape import observation
-from helpers.untrusted import UnusableJSON, loads
+from helpers.calling.dispatch import (
+    ConversationError,
+    check_conversation,
+    run_tool_call,
+    run_tool_calls,
+    time_limit,
+)
+from helpers.calling.untrusted import UnusableJSON, loads
+from helpers.tools.tape import observation
 
 FAST = settings(
     max_examples=80,

@@ -7,8 +7,8 @@ import nbformat
 import openai
 from nbclient import NotebookClient
 
-from helpers.cassettes import ReplayMiss
-from helpers.errors import explain
+from helpers.recording.cassettes import ReplayMiss
+from helpers.recording.errors import explain
 
 BANNER = "live · openai · gpt-5-mini · http://127.0.0.1:9/v1"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from helpers.lab import command, pre_save
+from helpers.lessons.lab import command, pre_save
 from helpers.settings import ROOT
 
 
@@ -12,7 +12,7 @@ def test_jupyterlab_serves_the_project_root_and_opens_the_first_lesson():
     cmd = command(["--allow-root"])
     assert cmd[:4] == [sys.executable, "-m", "jupyter", "lab"]
     assert f"--ServerApp.root_dir={ROOT}" in cmd
-    assert "--FileContentsManager.pre_save_hook=helpers.lab.pre_save" in cmd
+    assert "--FileContentsManager.pre_save_hook=helpers.lessons.lab.pre_save" in cmd
     assert cmd[-2:] == ["--allow-root", str(ROOT / "notebooks" / "00_overview.ipynb")]
 
 

@@ -1,4 +1,4 @@
-"""Tests of helpers.loop: a real OpenAI client talking to a scripted fake server."""
+"""Tests of helpers.calling.loop: a real OpenAI client talking to a scripted fake server."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import httpx2
 import openai
 import pytest
 
-from helpers.dispatch import ConversationError
-from helpers.loop import IncompleteResponse, MaxTurnsExceeded, run_conversation
-from helpers.schema import tools_for
+from helpers.calling.dispatch import ConversationError
+from helpers.calling.loop import IncompleteResponse, MaxTurnsExceeded, run_conversation
+from helpers.calling.schema import tools_for
 
 MODEL = "test-model"
 USER = {"role": "user", "content": "查看内存并写入 memory.json"}

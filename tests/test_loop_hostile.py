@@ -20,10 +20,16 @@ import openai
 import pytest
 from test_loop import MEMORY, MEMORY_CALL, MODEL, USER, Tools, answer, assistant, calls, completion, tool_call
 
-from helpers import loop
-from helpers.client import current_session, setup
-from helpers.dispatch import ConversationError
-from helpers.loop import BadResponse, IncompleteResponse, LoopError, MaxTurnsExceeded, run_conversation
+from helpers.calling import loop
+from helpers.calling.dispatch import ConversationError
+from helpers.calling.loop import (
+    BadResponse,
+    IncompleteResponse,
+    LoopError,
+    MaxTurnsExceeded,
+    run_conversation,
+)
+from helpers.recording.client import current_session, setup
 
 # The conversation every scenario must hand back: the tool of request 1 ran.
 DONE = [USER, assistant(MEMORY_CALL), answer("call_1", MEMORY)]

@@ -8,7 +8,14 @@ import openai
 import pytest
 from support import completion, tool_call
 
-from helpers.loopback import LoopbackServer, LoopbackSurprise, Reply, Script, first_difference, load_script
+from helpers.recording.loopback import (
+    LoopbackServer,
+    LoopbackSurprise,
+    Reply,
+    Script,
+    first_difference,
+    load_script,
+)
 
 
 def client_for(server: LoopbackServer) -> openai.OpenAI:

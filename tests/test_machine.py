@@ -1,4 +1,4 @@
-"""Tests for helpers.machine: the memory tool, and write_file's refusals."""
+"""Tests for helpers.tools.machine: the memory tool, and write_file's refusals."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import docstring_parser
 import pytest
 
-from helpers import sandbox
-from helpers.machine import (
+from helpers.tools import sandbox
+from helpers.tools.machine import (
     MAX_BYTES,
     UnsafeWriteError,
     get_memory_info,
@@ -19,7 +19,7 @@ from helpers.machine import (
     workspace,
     write_file,
 )
-from helpers.tape import Tape, is_observation, use_tape
+from helpers.tools.tape import Tape, is_observation, use_tape
 
 # The article's own run (a Windows machine, where free equals available).
 ARTICLE = {"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}

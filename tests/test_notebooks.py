@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.check import SECRET
-from helpers.contents import LESSONS
-from helpers.record import KERNELSPEC, LANGUAGE_INFO
+from helpers.lessons.contents import LESSONS
+from helpers.recording.check import SECRET
+from helpers.recording.record import KERNELSPEC, LANGUAGE_INFO
 from helpers.settings import PROVIDERS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from support import published
 
-from helpers.record import execute
+from helpers.recording.record import execute
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_B = ["00_overview", "03_pass_the_tools", "04_handle_the_response", "05_return_the_result", "06_the_loop"]

@@ -11,14 +11,14 @@ import yaml
 from support import block_network, completion, tool_call
 
 from helpers.__main__ import main
-from helpers.client import Session, current_session, start_session
-from helpers.loopback import LoopbackServer, Reply, Script
-from helpers.machine import get_memory_info
-from helpers.record import FAKE_KEY, Outcome, record
+from helpers.recording.client import Session, current_session, start_session
+from helpers.recording.loopback import LoopbackServer, Reply, Script
+from helpers.recording.record import FAKE_KEY, Outcome, record
+from helpers.tools.machine import get_memory_info
 
 CELLS = [
     "# Demo\n\nA tiny lesson for the record tests.",
-    'from helpers import setup\nfrom helpers.machine import get_memory_info\nclient, MODEL = setup("demo")',
+    'from helpers import get_memory_info, setup\nclient, MODEL = setup("demo")',
     "Ask once.",
     'messages = [{"role": "user", "content": "How much memory?"}]\n'
     "reply = client.chat.completions.create(model=MODEL, messages=messages)\n"
@@ -166,7 +166,7 @@ def test_no_key_or_url_credential_is_printed(project, monkeypatch, capsys):
     def failing(notebook: Path, **options: object) -> Outcome:
         return Outcome(notebook, False, f"APIConnectionError: {options['base_url']} sk-live-0123456789")
 
-    monkeypatch.setattr("helpers.record.record", failing)
+    monkeypatch.setattr("helpers.recording.record.record", failing)
     assert main(["record", "--base-url", url, "demo.ipynb"]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "demo.ipynb: FAILED: APIConnectionError: http://***@127.0.0.1:9/v1?api-key=*** ***",

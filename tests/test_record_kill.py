@@ -20,8 +20,8 @@ import pytest
 from support import ROOT, completion
 
 from helpers.__main__ import INTERRUPTED, main
-from helpers.check import check_cassette
-from helpers.journal import CRASH_AT, JOURNAL, recover
+from helpers.recording.check import check_cassette
+from helpers.recording.journal import CRASH_AT, JOURNAL, recover
 
 POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 # The record command in a subprocess. nbformat's schema validator pulls in
@@ -33,7 +33,7 @@ COMMAND = [
     "import sys; sys.modules['rfc3987_syntax'] = None\n"
     "from helpers.__main__ import main; sys.exit(main(sys.argv[1:]))",
 ]
-# helpers/journal.py loaded alone (it needs only the standard library), so that
+# helpers/recording/journal.py loaded alone (it needs only the standard library), so that
 # a subprocess starts in a tenth of a second.
 JOURNAL_ALONE = """
 import importlib.util, sys
@@ -50,7 +50,7 @@ journal.commit(folder, [(folder / cassette.name, cassette), (folder / notebook.n
 """
 )
 RECOVER = JOURNAL_ALONE + "journal.recover(Path(sys.argv[2]))"
-JOURNAL_PY = str(ROOT / "helpers" / "journal.py")
+JOURNAL_PY = str(ROOT / "helpers" / "recording" / "journal.py")
 STEPS = {  # where the kill happens, and which pair is there once recovered
     "staged": "old",
     "journalled": "new",

@@ -7,8 +7,8 @@ import json
 import pytest
 from vcr.request import Request
 
-from helpers.cassettes import rewrite_host, scrub_response
-from helpers.redact import Scrubber, leak_finder, machine_paths, redact, redact_url
+from helpers.recording.cassettes import rewrite_host, scrub_response
+from helpers.recording.redact import Scrubber, leak_finder, machine_paths, redact, redact_url
 
 PATHS = {"/home/ann/lessons/notebooks/workspace": "<workspace>", "/home/ann": "~", "/tmp": "<tmp>"}
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.sandbox: how write_file fails, links inside, and a folder swapped mid-write."""
+"""Tests for helpers.tools.sandbox: how write_file fails, links inside, and a folder swapped mid-write."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_machine import link, listing, make_workspace
 
-from helpers import sandbox
-from helpers.machine import UnsafeWriteError, write_file
+from helpers.tools import sandbox
+from helpers.tools.machine import UnsafeWriteError, write_file
 
 ALLOWED = "Allowed: a relative file name inside the workspace, such as 'mem_ok.txt' or 'logs/mem.txt'."
 # An absolute path, POSIX or Windows, starting a word or a quoted name.

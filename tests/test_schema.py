@@ -1,4 +1,4 @@
-"""Tests of helpers.schema: functions in, exact tool definitions out."""
+"""Tests of helpers.calling.schema: functions in, exact tool definitions out."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pydantic
 import pytest
 from pydantic_core import PydanticUndefined
 
-from helpers.schema import arguments_model, function_tool, responses_tool, tools_for
+from helpers.calling.schema import arguments_model, function_tool, responses_tool, tools_for
 
 # The article's tools, written by hand; lesson 02 shows that the functions give the same.
 ARTICLE_TOOLS = [

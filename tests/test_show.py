@@ -1,11 +1,11 @@
-"""Tests for helpers.show: exact output for small conversations."""
+"""Tests for helpers.lessons.show: exact output for small conversations."""
 
 from __future__ import annotations
 
 import pytest
 from openai.types.chat import ChatCompletionMessage
 
-from helpers.show import as_data, show_json, show_transcript, side_by_side, to_json, transcript
+from helpers.lessons.show import as_data, show_json, show_transcript, side_by_side, to_json, transcript
 
 MEMORY = '{"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}'
 CALL_ID = "call_vxeBJnnY6W4iFKdbuGlzCgix"

@@ -1,4 +1,4 @@
-"""Tests for helpers.tape: observation tools recorded and replayed."""
+"""Tests for helpers.tools.tape: observation tools recorded and replayed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from helpers.tape import Tape, active_tape, is_observation, observation, use_tape
+from helpers.tools.tape import Tape, active_tape, is_observation, observation, use_tape
 
 
 class Probe:

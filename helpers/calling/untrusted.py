@@ -1,6 +1,6 @@
 """JSON and text that are safe to take from a model and to send back to it.
 
-The dispatcher (``helpers.dispatch``) parses arguments a model wrote and quotes
+The dispatcher (``helpers.calling.dispatch``) parses arguments a model wrote and quotes
 them back in its error messages. Python's ``json`` reads more than JSON (NaN,
 Infinity) and fails in ways other than ``JSONDecodeError`` (deep nesting, very
 long integers); a model's text may be megabytes long, or hold lone surrogates

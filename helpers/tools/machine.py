@@ -6,7 +6,7 @@ version returned, so a published exchange replays byte for byte, and it is an
 session was recorded. ``write_file`` keeps the article's signature and empty
 result, but writes only inside the lessons' workspace (``LESSONS_WORKDIR``), and
 only plain files, atomically: a model chooses its arguments, so they are checked
-like any other untrusted input. The names are checked here; ``helpers.sandbox``
+like any other untrusted input. The names are checked here; ``helpers.tools.sandbox``
 does the writing, without following links out of the workspace even while
 another process changes the folders.
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 import psutil
 
-from helpers.sandbox import UnsafeWriteError, refuse, shown, write_inside
-from helpers.settings import load_settings
-from helpers.tape import observation
+from ..settings import load_settings
+from .sandbox import UnsafeWriteError, refuse, shown, write_inside
+from .tape import observation
 
 MAX_BYTES = 1_000_000
 # Longer names are refused before any is looked at: a 10 MB name costs nothing.

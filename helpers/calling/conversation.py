@@ -4,7 +4,7 @@ Lesson 05 shows the rule the API enforces: after an assistant message with
 ``tool_calls`` comes exactly one ``role: "tool"`` message per call, before any
 other message. ``check_conversation`` explains a broken conversation by index
 and call id, instead of the API's 400 error. It is re-exported by
-``helpers.dispatch``, next to the dispatcher whose messages it checks.
+``helpers.calling.dispatch``, next to the dispatcher whose messages it checks.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .settings import ROOT
+from ..settings import ROOT
 
 FIRST_LESSON = "notebooks/00_overview.ipynb"
 
@@ -43,7 +43,7 @@ def command(extra: Sequence[str] = ()) -> list[str]:
         "jupyter",
         "lab",
         f"--ServerApp.root_dir={ROOT}",
-        "--FileContentsManager.pre_save_hook=helpers.lab.pre_save",
+        "--FileContentsManager.pre_save_hook=helpers.lessons.lab.pre_save",
         *extra,
         str(Path(ROOT, FIRST_LESSON)),
     ]

@@ -1,6 +1,6 @@
 """The content of a tool message: the tool's result, or an error the model can act on.
 
-``helpers.dispatch`` reads a call and finds its tool; ``run_tool`` parses and
+``helpers.calling.dispatch`` reads a call and finds its tool; ``run_tool`` parses and
 checks the arguments, runs the tool (in a thread when it has a time limit),
 and words each failure as ``Error: <what went wrong>. <what to do>.`` Every
 piece of the model's input quoted back is cut to ``SHOWN`` characters, a tool's

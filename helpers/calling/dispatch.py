@@ -6,9 +6,9 @@ raises): each mistake comes back to the model as a message it can act on, and a
 misplaced tool message is explained before sending, not by the API's 400 error.
 
 Whatever the call and whatever the tool does, the answer is a tool message: a
-call of any shape is read by ``helpers.toolcall``, JSON is parsed and text is
-bounded by ``helpers.untrusted``, and ``check_conversation`` lives in
-``helpers.conversation``.
+call of any shape is read by ``helpers.calling.toolcall``, JSON is parsed and text is
+bounded by ``helpers.calling.untrusted``, and ``check_conversation`` lives in
+``helpers.calling.conversation``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 
 import pydantic
 
+from ..tools.tape import is_observation
 from .answers import MAX_ERROR_CHARS, MAX_RESULT_CHARS, Reply, bounded, run_tool
 from .conversation import ConversationError, check_conversation
 from .schema import arguments_model
-from .tape import is_observation
 from .toolcall import ToolCall, read_call
 from .untrusted import replace_surrogates
 

@@ -20,11 +20,11 @@ import openai
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.serializers.compat import convert_body_to_bytes
 
+from ..settings import PROVIDERS, Settings, SettingsError, load_settings
+from ..tools.tape import Tape, use_tape
 from . import errors
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
 from .journal import recover
-from .settings import PROVIDERS, Settings, SettingsError, load_settings
-from .tape import Tape, use_tape
 
 REPLAY_KEY = "replay-needs-no-key"
 LIVE_RETRIES = 2  # the SDK's default: 3 attempts in all

@@ -1,4 +1,4 @@
-"""A tool call read from whatever shape it comes in, for ``helpers.dispatch``.
+"""A tool call read from whatever shape it comes in, for ``helpers.calling.dispatch``.
 
 The SDK returns function calls (``ChatCompletionMessageFunctionToolCall``) and
 custom tool calls (``ChatCompletionMessageCustomToolCall``); lessons build the

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from .settings import PROVIDERS, ROOT, SettingsError, load_settings
+from ..settings import PROVIDERS, ROOT, SettingsError, load_settings
 
 SECRET = re.compile(
     r"sk-[A-Za-z0-9_-]{12,}|Bearer\s+[A-Za-z0-9._-]{8,}|[Aa]pi[-_]?[Kk]ey[\"']?\s*[:=]\s*[\"']?[A-Za-z0-9_-]{16,}"

@@ -7,7 +7,7 @@ Headers are kept only when they are on a short list of harmless ones, and the
 host is rewritten to the provider's public host, so a cassette recorded against
 a local endpoint with a fake key holds neither; in bodies, this machine's
 workspace, project, home and temp folders become placeholders
-(``helpers.redact``). Lesson 00 explains replay.
+(``helpers.recording.redact``). Lesson 00 explains replay.
 """
 
 from __future__ import annotations

@@ -2,19 +2,19 @@
 
 For each notebook:
 
-1. finish any commit that a kill interrupted (``helpers.journal.recover``),
+1. finish any commit that a kill interrupted (``helpers.recording.journal.recover``),
    then clear what an abandoned recording of this lesson left;
 2. run the notebook top to bottom in record mode against the provider (or a
    scripted loopback endpoint), writing its cassettes into the scratch folder
    ``<cassette_dir>/.recording-<stem>/``. As each exchange is recorded, the
    cassette hooks replace this machine's workspace, project, home and temp
-   folders in the bodies with placeholders (``helpers.redact``);
-3. check those cassettes (``helpers.check``): a key, an absolute path or a
+   folders in the bodies with placeholders (``helpers.recording.redact``);
+3. check those cassettes (``helpers.recording.check``): a key, an absolute path or a
    response the SDK cannot use refuses the recording, with the reason;
 4. run the notebook again in replay against them, which gives the outputs a
    learner sees offline, and write that notebook into the scratch folder too;
 5. commit: the cassettes and the notebook replace the old ones together or not
-   at all (``helpers.journal.commit``). Every new file is complete before a
+   at all (``helpers.recording.journal.commit``). Every new file is complete before a
    journal naming them is written; a kill before the journal leaves the old
    files, a kill after it is rolled forward by the next command that reads
    cassettes (record, refresh, check, a pytest session, a lesson's ``setup()``).
@@ -23,7 +23,7 @@ A failure anywhere leaves the old cassettes and notebook as they were. Ctrl-C
 stops the run at once: the kernel is shut down, the scratch folder removed, and
 the command says so in one line (exit 130). For the tests,
 ``LESSONS_RECORD_CRASH_AT=<step>`` kills the process at a step of the commit
-(``helpers.journal.crash_point``).
+(``helpers.recording.journal.crash_point``).
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError
 
+from ..settings import PROVIDERS, SettingsError, load_settings
 from .cassettes import read_cassette
 from .check import check_cassette
 from .journal import commit, crash_point, discard, recover
 from .kernel import execute
 from .loopback import LoopbackServer, load_script
-from .settings import PROVIDERS, SettingsError, load_settings
 
 __all__ = ["FAKE_KEY", "KERNELSPEC", "LANGUAGE_INFO", "Outcome", "clean", "execute", "record", "refresh"]
 

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
+from ..calling.dispatch import ConversationError, check_conversation
 from .cassettes import FORBIDDEN_HEADERS, KEPT_REQUEST_HEADERS
-from .dispatch import ConversationError, check_conversation
 from .redact import leak_finder
 from .yamlstream import Invalid
 

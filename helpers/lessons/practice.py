@@ -28,7 +28,7 @@ from typing import Any
 import httpx2
 import openai
 
-from .dispatch import ConversationError, check_conversation
+from ..calling.dispatch import ConversationError, check_conversation
 
 PRACTICE_MODEL = "practice-model"
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"|“([^”]+)”|‘([^’]+)’")

@@ -13,7 +13,7 @@ same dicts from the functions themselves, in numbered steps:
    the Responses API shape (``responses_tool``).
 
 The model built in step 2 also checks the arguments of every call the model
-makes (see ``helpers.dispatch``), so what a tool says it accepts and what it
+makes (see ``helpers.calling.dispatch``), so what a tool says it accepts and what it
 really accepts cannot drift apart.
 """
 

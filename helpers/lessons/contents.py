@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from .settings import ROOT
+from ..settings import ROOT
 
 NAV_TAG = "navigation"
 CONTENTS_TAG = "contents"

@@ -13,7 +13,7 @@ Any file can be given: each problem is one line, ``<file>: [interaction N: ]
 what``, and the next file is checked whatever this one held. The command exits
 0 when every file passes, 1 when problems were found, and 2 when a file could
 not be read at all (missing, a folder with no cassettes, not UTF-8, not YAML).
-A cassette is read one interaction at a time (``helpers.yamlstream``), so a
+A cassette is read one interaction at a time (``helpers.recording.yamlstream``), so a
 large one is checked in bounded memory.
 """
 
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..settings import PROVENANCES, PROVIDERS
 from .cassettes import METADATA_KEYS
 from .check_rules import kind, leaks, request_problems, response_problems, shape_problems
 from .redact import SECRET, machine_paths, redact_url
-from .settings import PROVENANCES, PROVIDERS
 from .yamlstream import Part, Unreadable, read_cassette_stream
 
 __all__ = ["SECRET", "Report", "check_all", "check_cassette", "check_file", "exit_code"]
