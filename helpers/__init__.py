@@ -21,6 +21,8 @@ Each helper packages something a lesson first writes out by hand:
 - ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit.
 - ``practice_client``, ``check_tool_loop`` (lesson 06): an offline model to
   practise a loop on, and a checker that says what the loop got wrong.
+- ``StreamAssembler``, ``assemble_stream``, ``Change`` (lesson 08): a streamed
+  reply assembled into the message to append, whatever the server's quirks.
 
 The modules are grouped by role, and each group imports only the ones above it:
 
@@ -45,6 +47,7 @@ from .calling.loop import (
     run_conversation,
 )
 from .calling.schema import function_tool, responses_tool, tools_for
+from .calling.stream import Change, StreamAssembler, assemble_stream
 from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from .lessons.practice import check_tool_loop, practice_client
 from .lessons.show import show_json, show_transcript, side_by_side, transcript
@@ -59,13 +62,16 @@ __all__ = [
     "BadResponse",
     "RUN_A_PROMPT",
     "RUN_B_PROMPT",
+    "Change",
     "Conversation",
     "ConversationError",
     "IncompleteResponse",
     "LoopError",
     "MaxTurnsExceeded",
     "ReplayMiss",
+    "StreamAssembler",
     "UnsafeWriteError",
+    "assemble_stream",
     "cassette_metadata",
     "check_conversation",
     "check_tool_loop",
