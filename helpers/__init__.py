@@ -23,6 +23,8 @@ Each helper packages something a lesson first writes out by hand:
   practise a loop on, and a checker that says what the loop got wrong.
 - ``StreamAssembler``, ``assemble_stream``, ``Change`` (lesson 08): a streamed
   reply assembled into the message to append, whatever the server's quirks.
+- ``run_responses``, ``ResponsesRun``, ``flat_tool`` (lesson 09): the loop on
+  the Responses API (also ``run_conversation(..., api="responses")``).
 
 The modules are grouped by role, and each group imports only the ones above it:
 
@@ -46,6 +48,7 @@ from .calling.loop import (
     MaxTurnsExceeded,
     run_conversation,
 )
+from .calling.responses import ResponsesRun, flat_tool, run_responses
 from .calling.schema import function_tool, responses_tool, tools_for
 from .calling.stream import Change, StreamAssembler, assemble_stream
 from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
@@ -69,6 +72,7 @@ __all__ = [
     "LoopError",
     "MaxTurnsExceeded",
     "ReplayMiss",
+    "ResponsesRun",
     "StreamAssembler",
     "UnsafeWriteError",
     "assemble_stream",
@@ -76,6 +80,7 @@ __all__ = [
     "check_conversation",
     "check_tool_loop",
     "exchanges",
+    "flat_tool",
     "function_tool",
     "get_memory_info",
     "load_settings",
@@ -84,6 +89,7 @@ __all__ = [
     "practice_client",
     "responses_tool",
     "run_conversation",
+    "run_responses",
     "run_tool_call",
     "run_tool_calls",
     "setup",

@@ -17,7 +17,7 @@ def test_navigation_links_prev_contents_next():
     assert navigation(0) == (
         "[Contents](../README.md#contents) | [01 Define a function](01_define_a_function.ipynb) >"
     )
-    assert navigation(len(LESSONS) - 1).startswith("< [05 Return the result](05_return_the_result.ipynb)")
+    assert navigation(len(LESSONS) - 1).startswith("< [08 Streaming tool calls](08_streaming_tool_calls.ipynb)")
 
 
 def test_contents_table_lists_every_lesson_in_order():

@@ -18,13 +18,16 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import openai
 from openai.types.chat import ChatCompletion
 
 from .dispatch import Functions, check_conversation, run_tool_calls
 from .reading import Unusable, completion, reply, valid_utf8
+
+if TYPE_CHECKING:
+    from .responses import ResponsesRun
 
 
 @dataclass
@@ -156,8 +159,9 @@ def run_conversation(
     functions: Functions,
     *,
     max_turns: int = 10,
+    api: Literal["chat", "responses"] = "chat",
     **create_kwargs: Any,
-) -> Conversation:
+) -> Conversation | ResponsesRun:
     """Let the model call tools until it answers in text.
 
     The calls decide, not ``finish_reason``: a reply with tool calls has them
@@ -177,6 +181,10 @@ def run_conversation(
         tools: The tool definitions sent with every request.
         functions: The tools' functions, as for ``dispatch.run_tool_calls``.
         max_turns: The most requests to send.
+        api: ``"responses"`` runs the loop on the Responses API instead:
+            ``responses.run_responses(client, model, messages, tools, functions,
+            max_turns=max_turns, **create_kwargs)``, which returns a
+            ``ResponsesRun`` (lesson 09).
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
             example ``tool_choice`` or ``temperature``); not ``stream``.
 
@@ -196,6 +204,10 @@ def run_conversation(
         openai.APIError: A request failed (after the SDK's own retries), or a
             strict client rejected a response.
     """
+    if api == "responses":
+        from .responses import run_responses  # here: responses.py imports this module
+
+        return run_responses(client, model, messages, tools, functions, max_turns=max_turns, **create_kwargs)
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
     if create_kwargs.get("stream"):

@@ -61,6 +61,24 @@ LESSONS: tuple[Lesson, ...] = (
         "the loop by hand, then packaged; both branches of the rule; `finish_reason`, the turn limit, "
         "failed requests; your own loop, checked",
     ),
+    Lesson(
+        "07_parallel_calls_and_tool_choice",
+        "Parallel calls and tool_choice",
+        "several calls in one reply, run concurrently; `parallel_tool_calls`; every `tool_choice`; "
+        "strict mode in practice",
+    ),
+    Lesson(
+        "08_streaming_tool_calls",
+        "Streaming tool calls",
+        "tool-call deltas assembled by `index`, by hand and with the SDK; what compatible servers "
+        "send differently",
+    ),
+    Lesson(
+        "09_the_responses_api",
+        "The Responses API",
+        "the same loop on `responses.create`: `function_call` items, `call_id`, reasoning items, "
+        "streamed events",
+    ),
 )
 
 
