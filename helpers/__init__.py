@@ -25,6 +25,8 @@ Each helper packages something a lesson first writes out by hand:
   reply assembled into the message to append, whatever the server's quirks.
 - ``run_responses``, ``ResponsesRun``, ``flat_tool`` (lesson 09): the loop on
   the Responses API (also ``run_conversation(..., api="responses")``).
+- ``Task``, ``TASKS``, ``run_task``, ``score``, ``evaluate``, ``score_table``
+  (lesson 12): an evaluation scored on the side effect (``python -m helpers eval``).
 
 The modules are grouped by role, and each group imports only the ones above it:
 
@@ -34,7 +36,7 @@ The modules are grouped by role, and each group imports only the ones above it:
 - ``recording/``: cassettes, the lesson's client, recording, replay and checks;
 - ``lessons/``: the article's exchange, readable views, the contents, JupyterLab,
   the practice model;
-- ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab``.
+- ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab | eval``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from .calling.responses import ResponsesRun, flat_tool, run_responses
 from .calling.schema import function_tool, responses_tool, tools_for
 from .calling.stream import Change, StreamAssembler, assemble_stream
 from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
+from .lessons.evaluate import EVAL_LESSON, TASKS, Task, evaluate, run_task, score, score_table
 from .lessons.practice import check_tool_loop, practice_client
 from .lessons.show import show_json, show_transcript, side_by_side, transcript
 from .recording.cassettes import ReplayMiss
@@ -68,17 +71,21 @@ __all__ = [
     "Change",
     "Conversation",
     "ConversationError",
+    "EVAL_LESSON",
     "IncompleteResponse",
     "LoopError",
     "MaxTurnsExceeded",
     "ReplayMiss",
     "ResponsesRun",
     "StreamAssembler",
+    "TASKS",
+    "Task",
     "UnsafeWriteError",
     "assemble_stream",
     "cassette_metadata",
     "check_conversation",
     "check_tool_loop",
+    "evaluate",
     "exchanges",
     "flat_tool",
     "function_tool",
@@ -90,6 +97,9 @@ __all__ = [
     "responses_tool",
     "run_conversation",
     "run_responses",
+    "run_task",
+    "score",
+    "score_table",
     "run_tool_call",
     "run_tool_calls",
     "setup",

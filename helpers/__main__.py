@@ -8,6 +8,8 @@ Examples:
     python -m helpers check                                       # every cassette
     python -m helpers contents                                    # navigation and README table
     python -m helpers lab                                         # open the lessons in JupyterLab
+    python -m helpers eval                                        # lesson 12's evaluation, in replay
+    python -m helpers eval --live --provider deepseek             # the same tasks, live (needs a key)
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         help="open the lessons in JupyterLab (extra options go to JupyterLab, e.g. --allow-root)",
     )
     lab.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    ev = commands.add_parser(
+        "eval", help="run lesson 12's evaluation and print its score table; exit 1 if a task fails"
+    )
+    ev.add_argument("--live", action="store_true", help="ask a real model (needs a key); default: replay")
+    ev.add_argument("--provider", choices=sorted(PROVIDERS), help="provider to ask, with --live")
+    ev.add_argument("--base-url", help="an OpenAI-compatible endpoint to ask, with --live")
+    ev.add_argument("--model", help="the model to ask for, with --live")
     return parser
 
 
@@ -134,6 +143,51 @@ def _check(args: argparse.Namespace) -> int:
     return exit_code(reports)
 
 
+def _eval(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import os
+
+    from .lessons.evaluate import EVAL_LESSON, evaluate, score_table
+    from .recording.client import start_session
+
+    env = {**os.environ, "LESSONS_MODE": "live" if args.live else "replay"}
+    env.pop("LESSONS_RECORD_PLAN", None)
+    if not args.live and (args.provider or args.base_url or args.model):
+        print("--provider, --base-url and --model need --live: replay uses the cassettes' own")
+        return 2
+    overrides = {
+        "LESSONS_PROVIDER": args.provider,
+        "OPENAI_BASE_URL": args.base_url,
+        "LESSONS_MODEL": args.model,
+    }
+    env.update({k: v for k, v in overrides.items() if v})
+    try:
+        settings = load_settings(env)
+    except SettingsError as error:
+        print(f"eval: {error}")
+        return 2
+    _recover()
+    sessions = []
+
+    def connect(task):  # one cassette per task in replay, named after it
+        sessions.append(start_session(EVAL_LESSON, f"{EVAL_LESSON}.{task.name}", settings))
+        return sessions[-1].client, sessions[-1].model
+
+    results = evaluate(connect)
+    sessions[-1].close()
+    if args.live:
+        when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        heading = f"live · {sessions[-1].provider} · {sessions[-1].model} · {when}"
+    else:
+        kinds = sorted({s.metadata.get("provenance", "?") for s in sessions})
+        heading = (
+            f"replay · {'/'.join(kinds)} sessions (written by hand, not a model's scores): "
+            "no tokens were measured, and replay time is not a model's latency"
+        )
+    print(Scrubber(args.base_url)(score_table(results, heading, timed=args.live)))
+    return 0 if all(r.passed for r in results) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args, unknown = _parser().parse_known_args(argv)
@@ -149,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         changed = update_all()
         print("\n".join(f"updated {name}" for name in changed) or "already up to date")
         return 0
+    if args.command == "eval":
+        return _eval(args)
     return _record(args) if args.command in ("record", "refresh") else _check(args)
 
 
