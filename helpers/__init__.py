@@ -25,6 +25,8 @@ Each helper packages something a lesson first writes out by hand:
   reply assembled into the message to append, whatever the server's quirks.
 - ``run_responses``, ``ResponsesRun``, ``flat_tool`` (lesson 09): the loop on
   the Responses API (also ``run_conversation(..., api="responses")``).
+- ``Approval``, ``decision_message`` (lesson 11): a person approves a side effect
+  before it happens; ``run_conversation``'s budgets raise ``BudgetExceeded``.
 - ``Task``, ``TASKS``, ``run_task``, ``score``, ``evaluate``, ``score_table``
   (lesson 12): an evaluation scored on the side effect (``python -m helpers eval``).
 
@@ -44,6 +46,7 @@ from __future__ import annotations
 from .calling.dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
 from .calling.loop import (
     BadResponse,
+    BudgetExceeded,
     Conversation,
     IncompleteResponse,
     LoopError,
@@ -53,6 +56,7 @@ from .calling.loop import (
 from .calling.responses import ResponsesRun, flat_tool, run_responses
 from .calling.schema import function_tool, responses_tool, tools_for
 from .calling.stream import Change, StreamAssembler, assemble_stream
+from .lessons.approval import Approval, decision_message
 from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from .lessons.evaluate import EVAL_LESSON, TASKS, Task, evaluate, run_task, score, score_table
 from .lessons.practice import check_tool_loop, practice_client
@@ -65,7 +69,9 @@ from .tools.tape import observation
 
 __all__ = [
     "ARTICLE_TOOLS",
+    "Approval",
     "BadResponse",
+    "BudgetExceeded",
     "RUN_A_PROMPT",
     "RUN_B_PROMPT",
     "Change",
@@ -85,6 +91,7 @@ __all__ = [
     "cassette_metadata",
     "check_conversation",
     "check_tool_loop",
+    "decision_message",
     "evaluate",
     "exchanges",
     "flat_tool",

@@ -3,7 +3,9 @@
 Lesson 06 puts together what lessons 01-05 did by hand: send the messages and
 the tools, read the model's tool calls, run them, append the answers, and send
 again, until the model replies without calling a tool. A limit on the number
-of requests keeps a model that never stops calling tools from looping forever.
+of requests keeps a model that never stops calling tools from looping forever;
+lesson 11 adds budgets of tokens and money per conversation, read from each
+response's ``usage`` (``BudgetExceeded``).
 
 Whatever a server sends back, the loop stops with one of its own errors (each
 a ``LoopError``) or one of the SDK's, and every exception it raises carries the
@@ -99,6 +101,79 @@ class MaxTurnsExceeded(LoopError):
     """
 
 
+class BudgetExceeded(LoopError):
+    """The conversation used up its budget of tokens or money (lesson 11).
+
+    The loop adds up each response's ``usage`` and stops before the next request
+    once a budget is reached. The calls of the last reply are answered first, as
+    for ``MaxTurnsExceeded``, so the run can be continued with a new budget.
+
+    Attributes:
+        conversation: Everything up to the budget, the answers to the last calls included.
+        tokens: The tokens used so far (prompt and completion, all requests).
+        cost: What they cost at ``prices`` (None without prices).
+    """
+
+    def __init__(self, message: str, conversation: Conversation, tokens: int, cost: float | None) -> None:
+        super().__init__(message, conversation)
+        self.tokens, self.cost = tokens, cost
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits on what one conversation may use; ``prices`` are per million tokens."""
+
+    max_tokens_total: int | None = None
+    max_cost: float | None = None
+    prices: dict[str, float] | None = None
+
+    def spent(self, responses: list[ChatCompletion]) -> tuple[int, float | None]:
+        """The tokens used by ``responses``, and their cost if prices are known."""
+        prompt = completion_tokens = 0
+        for response in responses:
+            if response.usage is None:
+                raise ValueError("a response has no usage, so the budget cannot be counted")
+            prompt += response.usage.prompt_tokens
+            completion_tokens += response.usage.completion_tokens
+        if self.prices is None:
+            return prompt + completion_tokens, None
+        cost = (prompt * self.prices["input"] + completion_tokens * self.prices["output"]) / 1_000_000
+        return prompt + completion_tokens, cost
+
+    def check(self, conversation: Conversation) -> None:
+        """Raise ``BudgetExceeded`` if the conversation has used up a budget."""
+        if self.max_tokens_total is None and self.max_cost is None:
+            return
+        try:
+            tokens, cost = self.spent(conversation.responses)
+        except ValueError as problem:
+            raise BudgetExceeded(f"budget not enforceable: {problem}", conversation, 0, None) from None
+        over = []
+        if self.max_tokens_total is not None and tokens >= self.max_tokens_total:
+            over.append(f"{tokens:,} tokens used (max_tokens_total={self.max_tokens_total:,})")
+        if self.max_cost is not None and cost is not None and cost >= self.max_cost:
+            over.append(f"{cost:.6f} spent (max_cost={self.max_cost})")
+        if over:
+            raise BudgetExceeded(
+                f"budget reached after {conversation.turns} request{'s' * (conversation.turns != 1)}: "
+                + "; ".join(over),
+                conversation,
+                tokens,
+                cost,
+            )
+
+
+def _budget(max_tokens_total: int | None, max_cost: float | None, prices: dict[str, float] | None) -> Budget:
+    """The budget asked for, checked: a cost needs both prices."""
+    if max_tokens_total is not None and max_tokens_total < 1:
+        raise ValueError(f"max_tokens_total must be at least 1, not {max_tokens_total}")
+    if max_cost is not None and max_cost <= 0:
+        raise ValueError(f"max_cost must be positive, not {max_cost}")
+    if max_cost is not None and (prices is None or not {"input", "output"} <= prices.keys()):
+        raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
+    return Budget(max_tokens_total, max_cost, prices)
+
+
 class BadResponse(LoopError):
     """A 200 response the loop cannot use; its message says what the server sent.
 
@@ -120,7 +195,11 @@ def _attach(error: BaseException, conversation: Conversation) -> None:
 
 
 def _turns(
-    conversation: Conversation, send: Callable[..., Any], functions: Functions, max_turns: int
+    conversation: Conversation,
+    send: Callable[..., Any],
+    functions: Functions,
+    max_turns: int,
+    budget: Budget | None = None,
 ) -> None:
     """Send, read, run the calls and go round, until a final answer (returns) or an error."""
     wanted: list[str] = []
@@ -143,6 +222,8 @@ def _turns(
         # The calls as appended, so that what ran is exactly what the record says.
         conversation.messages.extend(valid_utf8(run_tool_calls(calls, functions)))
         wanted = [(call.get("function") or call.get("custom") or {}).get("name", "?") for call in calls]
+        if budget is not None and turn < max_turns:
+            budget.check(conversation)
     raise MaxTurnsExceeded(
         f"the model still called tools after {max_turns} request{'s' * (max_turns != 1)} "
         f"(max_turns={max_turns}); "
@@ -160,6 +241,9 @@ def run_conversation(
     *,
     max_turns: int = 10,
     api: Literal["chat", "responses"] = "chat",
+    max_tokens_total: int | None = None,
+    max_cost: float | None = None,
+    prices: dict[str, float] | None = None,
     **create_kwargs: Any,
 ) -> Conversation | ResponsesRun:
     """Let the model call tools until it answers in text.
@@ -185,6 +269,12 @@ def run_conversation(
             ``responses.run_responses(client, model, messages, tools, functions,
             max_turns=max_turns, **create_kwargs)``, which returns a
             ``ResponsesRun`` (lesson 09).
+        max_tokens_total: The most tokens (prompt and completion, all
+            requests, from each response's ``usage``) before the loop stops
+            sending (lesson 11). Chat Completions only.
+        max_cost: The most money the conversation may cost at ``prices``.
+        prices: ``{"input": ..., "output": ...}``, the price of a million prompt
+            and completion tokens; needed by ``max_cost``.
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
             example ``tool_choice`` or ``temperature``); not ``stream``.
 
@@ -201,10 +291,15 @@ def run_conversation(
             message, repeated call ids...).
         MaxTurnsExceeded: The response to the last allowed request still asked
             for tools.
+        BudgetExceeded: A budget was used up while the model still called
+            tools, or a response had no ``usage`` to count.
         openai.APIError: A request failed (after the SDK's own retries), or a
             strict client rejected a response.
     """
+    budget = _budget(max_tokens_total, max_cost, prices)
     if api == "responses":
+        if budget != Budget():
+            raise ValueError("budgets are enforced on Chat Completions only (api='chat')")
         from .responses import run_responses  # here: responses.py imports this module
 
         return run_responses(client, model, messages, tools, functions, max_turns=max_turns, **create_kwargs)
@@ -218,7 +313,7 @@ def run_conversation(
     create = client.chat.completions.with_raw_response.create
     send = partial(create, model=model, tools=tools, **create_kwargs)
     try:
-        _turns(conversation, send, functions, max_turns)
+        _turns(conversation, send, functions, max_turns, budget)
     except BaseException as error:
         _attach(error, conversation)
         raise

@@ -79,6 +79,24 @@ LESSONS: tuple[Lesson, ...] = (
         "the same loop on `responses.create`: `function_call` items, `call_id`, reasoning items, "
         "streamed events",
     ),
+    Lesson(
+        "10_when_things_go_wrong",
+        "When things go wrong",
+        "the model's mistakes answered and corrected; cut-off, filtered and refused replies; "
+        "429, 500 and 400 replayed; timeouts; the turn limit",
+    ),
+    Lesson(
+        "11_safe_tools",
+        "Safe tools",
+        "the sandbox rule by rule; narrowing what a model can ask for; approval before a side "
+        "effect; prompt injection and its defences; budgets",
+    ),
+    Lesson(
+        "12_testing_tool_code",
+        "Testing tool code",
+        "unit tests for tools, the loop against a scripted model, replayed sessions as tests, "
+        "an evaluation scored on the side effect",
+    ),
 )
 
 
