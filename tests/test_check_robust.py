@@ -300,3 +300,28 @@ def test_valid_cassettes_with_text_cut_or_bytes_flipped(tmp_path, capsys, data):
     else:
         content = text[:at] + bytes([data.draw(st.integers(0, 255))]) + text[at + 1 :]
     never_crashes(write(tmp_path, content), capsys)
+
+
+def test_a_request_breaking_the_rules_passes_only_when_the_api_refused_it(tmp_path):
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    broken = {
+        "model": "gpt-5-mini",
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "tool_calls": [call]},
+            {"role": "user", "content": "never mind"},
+        ],
+    }
+    refusal = {
+        "error": {
+            "message": "An assistant message with 'tool_calls' must be followed by ...",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+    }
+    answered = cassette(body=json.dumps(broken))
+    assert any("breaks the conversation rules" in p for p in check_cassette(write(tmp_path, answered)))
+    refused = cassette(refusal, body=json.dumps(broken))
+    refused["interactions"][0]["response"]["status"] = {"code": 400, "message": "Bad Request"}
+    assert check_cassette(write(tmp_path, refused, "refused.yaml")) == []
