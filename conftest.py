@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 for _name in (
     "OPENAI_API_KEY",
@@ -27,12 +28,15 @@ os.environ["LESSONS_WORKDIR"] = tempfile.mkdtemp(prefix="lessons-workspace-")
 
 
 def pytest_ignore_collect(collection_path, config):
-    """Collect only the project's lessons: a learner's Untitled.ipynb is not a test."""
-    if collection_path.suffix == ".ipynb" and collection_path.parent.name == "notebooks":
-        from helpers.lessons.contents import LESSONS
+    """Under notebooks/, collect only the lessons: a learner's Untitled.ipynb, or the tests
+    lesson 12 writes into the workspace, are not the project's tests."""
+    notebooks = Path(__file__).resolve().parent / "notebooks"
+    if notebooks not in collection_path.resolve().parents:
+        return None
+    from helpers.lessons.contents import LESSONS
 
-        return collection_path.stem not in {lesson.stem for lesson in LESSONS}
-    return None
+    lessons = {notebooks / f"{lesson.stem}.ipynb" for lesson in LESSONS}
+    return collection_path.resolve() not in lessons
 
 
 def pytest_sessionstart(session):

@@ -53,8 +53,8 @@ from .calling.loop import (
     MaxTurnsExceeded,
     run_conversation,
 )
-from .calling.responses import ResponsesRun, flat_tool, run_responses
-from .calling.schema import function_tool, responses_tool, tools_for
+from .calling.responses import ResponsesRun, run_responses
+from .calling.schema import flat_tool, function_tool, responses_tool, tools_for
 from .calling.stream import Change, StreamAssembler, assemble_stream
 from .lessons.approval import Approval, decision_message
 from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT

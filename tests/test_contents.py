@@ -62,3 +62,18 @@ def test_the_generator_adds_a_missing_navigation_cell(tmp_path):
     assert cells[-1]["id"] == "navigation" and cells[-1]["source"] == [navigation(0)]
     assert "old" not in (tmp_path / "README.md").read_text(encoding="utf-8")
     assert update_all(tmp_path) == []
+
+
+def test_under_notebooks_only_the_lessons_are_collected():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    ignored = lambda path: root_conftest.pytest_ignore_collect(path, None)  # noqa: E731
+    notebooks = ROOT / "notebooks"
+    assert ignored(notebooks / "06_the_loop.ipynb") is False
+    assert ignored(notebooks / "Untitled.ipynb") is True
+    assert ignored(notebooks / "workspace" / "tool_tests" / "test_tools.py") is True
+    assert ignored(notebooks / "scratch.py") is True
+    assert ignored(ROOT / "tests" / "test_contents.py") is None

@@ -15,7 +15,7 @@ ALLOWED = {
     "tools": {"settings"},
     "calling": {"settings", "tools"},
     "recording": {"settings", "tools", "calling"},
-    "lessons": {"settings", "calling"},
+    "lessons": {"settings", "tools", "calling"},
 }
 MODULES = sorted(p for p in HELPERS.rglob("*.py") if p.name not in ("__init__.py", "__main__.py"))
 

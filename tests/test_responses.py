@@ -10,8 +10,8 @@ import openai
 import pytest
 
 from helpers.calling.loop import BadResponse, IncompleteResponse, MaxTurnsExceeded, run_conversation
-from helpers.calling.responses import ResponsesRun, flat_tool, run_responses
-from helpers.calling.schema import function_tool, responses_tool
+from helpers.calling.responses import ResponsesRun, run_responses
+from helpers.calling.schema import flat_tool, function_tool, responses_tool
 
 MODEL = "test-model"
 MEMORY = '{"total": 16, "used": 9}'

@@ -19,6 +19,8 @@ import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
+from .untrusted import replace_surrogates
+
 if TYPE_CHECKING:
     from openai._legacy_response import LegacyAPIResponse
 
@@ -153,5 +155,5 @@ def valid_utf8(value: T) -> T:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.loads(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+        return json.loads(replace_surrogates(text))
     return value

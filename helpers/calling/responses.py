@@ -24,6 +24,7 @@ from openai.types.responses import Response, ResponseFunctionToolCall
 
 from .dispatch import Functions, run_tool_calls
 from .loop import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
+from .schema import flat_tool
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 
@@ -52,13 +53,6 @@ class ResponsesRun:
     def turns(self) -> int:
         """How many requests were answered."""
         return len(self.responses)
-
-
-def flat_tool(tool: dict[str, Any]) -> dict[str, Any]:
-    """A Chat Completions tool definition in the Responses API's flat shape; others as they are."""
-    if tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
-        return tool
-    return {"type": "function", "strict": False, **tool["function"]}
 
 
 def _as_items(input: str | Iterable[Any]) -> list[dict[str, Any]]:  # noqa: A002

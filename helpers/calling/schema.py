@@ -272,14 +272,15 @@ def responses_tool(
     Raises:
         TypeError: The function cannot be described (see ``arguments_model``).
     """
-    function = function_tool(func, name=name, description=description, strict=strict)["function"]
-    return {
-        "type": "function",
-        "name": function["name"],
-        "description": function["description"],
-        "parameters": function["parameters"],
-        "strict": strict,
-    }
+    return flat_tool(function_tool(func, name=name, description=description, strict=strict))
+
+
+def flat_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """A Chat Completions tool definition in the Responses API's flat shape; others as they are."""
+    if tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
+        return tool
+    fields = {k: v for k, v in tool["function"].items() if k != "strict"}
+    return {"type": "function", **fields, "strict": tool["function"].get("strict", False)}
 
 
 def tools_for(*funcs: Callable[..., Any], strict: bool = False) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@ Lesson 12 teaches it; ``python -m helpers eval`` runs it. Each ``Task`` gives a
 prompt (Chinese or English, in different words) and the memory reading that
 ``get_memory_info`` returns for it. The model runs with the article's tool
 definitions against two stand-in tools: ``get_memory_info`` returns the task's
-reading, and ``write_file`` writes into a fresh folder for the task. A task
+reading, and ``write_file`` writes, through the lessons' own sandbox, into a
+fresh folder for the task. A task
 passes when the model wrote the right file (``mem_high.txt`` above 80%,
 ``mem_ok.txt`` otherwise), only that one, with the right usage figure in it.
 What the model said does not count: only what it did.
@@ -16,7 +17,6 @@ from authored cassettes, or live against any provider.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -27,12 +27,12 @@ from typing import Any
 import openai
 
 from ..calling.loop import run_conversation
+from ..tools.machine import write_file_in
 from .article import ARTICLE_TOOLS, RUN_B_PROMPT
 
 EVAL_LESSON = "12_testing_tool_code"
 OUTPUT_FILES = ("mem_high.txt", "mem_ok.txt")
 MAX_TURNS = 6
-_PLAIN_NAME = re.compile(r"^[\w][\w.-]{0,99}$")
 
 EN_PROMPT = (
     "Work out how much of my computer's memory is in use, with the details. If usage is above 80%, "
@@ -124,9 +124,7 @@ def stand_in_tools(task: Task, folder: Path) -> dict[str, Callable[..., Any]]:
         return task.memory
 
     def write_file(file_name: str, text: str) -> None:
-        if not _PLAIN_NAME.match(file_name) or ".." in file_name:
-            raise ValueError(f"only a plain file name is allowed here, not {file_name!r}")
-        (folder / file_name).write_text(text, encoding="utf-8")
+        write_file_in(folder.resolve, file_name, text)
 
     return {"get_memory_info": get_memory_info, "write_file": write_file}
 

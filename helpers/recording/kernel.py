@@ -24,23 +24,24 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def _set_environ(values: Mapping[str, str | None]) -> None:
+    """Set each variable, or remove it where the value is None."""
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @contextlib.contextmanager
 def _environ(changes: Mapping[str, str | None]) -> Iterator[None]:
     # The kernel inherits this process's environment, so set it around a run.
     saved = {k: os.environ.get(k) for k in changes}
     try:
-        for key, value in changes.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environ(changes)
         yield
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        _set_environ(saved)
 
 
 class _Client(NotebookClient):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,21 @@ def write_file(file_name: str, text: str) -> None:
             (no permission, disk full). Nothing is written then, and the
             message names no absolute path.
     """
-    parts = _check_name(file_name)
-    data = _check_text(text)
-    write_inside(workspace, parts, data, file_name)
+    write_file_in(workspace, file_name, text)
+
+
+def write_file_in(folder: Callable[[], Path], file_name: str, text: str) -> None:
+    """``write_file`` into another folder: the same checks, the same sandbox (lesson 12's evaluation).
+
+    Args:
+        folder: Returns the folder to write into, fully resolved.
+        file_name: A relative file name, as for ``write_file``.
+        text: The complete content of the file.
+
+    Raises:
+        UnsafeWriteError: As for ``write_file``.
+    """
+    write_inside(folder, _check_name(file_name), _check_text(text), file_name)
 
 
 def _check_name(file_name: object) -> list[str]:
