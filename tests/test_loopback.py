@@ -54,6 +54,15 @@ def test_an_unexpected_body_is_refused_with_its_first_difference():
         client_for(server).chat.completions.create(model="m", messages=[{"role": "user", "content": "bye"}])
 
 
+def test_a_reply_sends_its_headers_so_the_sdk_reads_retry_after():
+    error = {"error": {"message": "Rate limit reached", "type": "requests", "param": None, "code": None}}
+    script = Script([Reply(body=error, status=429, headers={"retry-after": "7", "x-request-id": "req_1"})])
+    with LoopbackServer(script) as server, pytest.raises(openai.RateLimitError) as caught:
+        client_for(server).chat.completions.create(model="m", messages=[])
+    assert caught.value.response.headers["retry-after"] == "7"
+    assert caught.value.request_id == "req_1"
+
+
 def test_unused_replies_make_check_raise():
     with LoopbackServer(Script([Reply(body=completion({"content": "x"}))])) as server:
         pass

@@ -5,193 +5,38 @@ the tools, read the model's tool calls, run them, append the answers, and send
 again, until the model replies without calling a tool. A limit on the number
 of requests keeps a model that never stops calling tools from looping forever;
 lesson 11 adds budgets of tokens and money per conversation, read from each
-response's ``usage`` (``BudgetExceeded``).
+response's ``usage`` (``BudgetExceeded``, in ``budget.py``).
 
 Whatever a server sends back, the loop stops with one of its own errors (each
 a ``LoopError``) or one of the SDK's, and every exception it raises carries the
 conversation so far as ``.conversation``, the results of tools already run
 included: work done is never lost with the error. How a response is read and
-checked is in ``reading.py``.
+checked is in ``reading.py``; the errors and the ``Conversation`` are in ``outcome.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import suppress
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import openai
-from openai.types.chat import ChatCompletion
 
+from .budget import Budget, make_budget
 from .dispatch import Functions, check_conversation, run_tool_calls
+from .outcome import (
+    BadResponse,
+    BudgetExceeded,
+    Conversation,
+    IncompleteResponse,
+    LoopError,
+    MaxTurnsExceeded,
+    _attach,
+)
 from .reading import Unusable, completion, reply, valid_utf8
 
 if TYPE_CHECKING:
     from .responses import ResponsesRun
-
-
-@dataclass
-class Conversation:
-    """What a run of the loop sent and got back.
-
-    Attributes:
-        messages: The whole conversation: the caller's messages, then each
-            assistant message and the tool messages answering it.
-        responses: Every response the SDK could read as a chat completion, one
-            per request, in order.
-    """
-
-    messages: list[dict[str, Any]]
-    responses: list[ChatCompletion] = field(default_factory=list)
-
-    @property
-    def final_text(self) -> str | None:
-        """The content of the last assistant message (None if it has none)."""
-        for message in reversed(self.messages):
-            if isinstance(message, dict) and message.get("role") == "assistant":
-                return message.get("content")
-        return None
-
-    @property
-    def turns(self) -> int:
-        """How many requests were answered with a chat completion."""
-        return len(self.responses)
-
-
-class LoopError(RuntimeError):
-    """``run_conversation`` stopped before the model's final answer.
-
-    Attributes:
-        conversation: Everything before the reply that stopped it, the answers
-            to earlier calls included, so the run can be inspected or continued.
-    """
-
-    def __init__(self, message: str, conversation: Conversation) -> None:
-        super().__init__(message)
-        self.conversation = conversation
-
-
-class IncompleteResponse(LoopError):
-    """The model's reply is unfinished: cut off, withheld, or announcing calls it did not make.
-
-    ``finish_reason`` ``length`` (cut off at the token limit) or
-    ``content_filter`` (withheld by the provider), or ``tool_calls`` with no
-    tool call to run (``tool_calls: []`` or none at all). Such a reply is
-    neither a final answer nor a set of calls to run: its text or its arguments
-    may stop mid-way. It is not added to the messages; ``responses`` includes it.
-
-    Attributes:
-        conversation: Everything before that reply.
-        finish_reason: The reply's ``finish_reason``.
-    """
-
-    def __init__(self, message: str, conversation: Conversation, finish_reason: str) -> None:
-        super().__init__(message, conversation)
-        self.finish_reason = finish_reason
-
-
-class MaxTurnsExceeded(LoopError):
-    """The model still called tools when the loop reached its limit of requests.
-
-    Attributes:
-        conversation: Everything up to the limit, including the answers to the
-            last calls, so the run can be inspected or continued.
-    """
-
-
-class BudgetExceeded(LoopError):
-    """The conversation used up its budget of tokens or money (lesson 11).
-
-    The loop adds up each response's ``usage`` and stops before the next request
-    once a budget is reached. The calls of the last reply are answered first, as
-    for ``MaxTurnsExceeded``, so the run can be continued with a new budget.
-
-    Attributes:
-        conversation: Everything up to the budget, the answers to the last calls included.
-        tokens: The tokens used so far (prompt and completion, all requests).
-        cost: What they cost at ``prices`` (None without prices).
-    """
-
-    def __init__(self, message: str, conversation: Conversation, tokens: int, cost: float | None) -> None:
-        super().__init__(message, conversation)
-        self.tokens, self.cost = tokens, cost
-
-
-@dataclass(frozen=True)
-class Budget:
-    """Limits on what one conversation may use; ``prices`` are per million tokens."""
-
-    max_tokens_total: int | None = None
-    max_cost: float | None = None
-    prices: dict[str, float] | None = None
-
-    def spent(self, responses: list[ChatCompletion]) -> tuple[int, float | None]:
-        """The tokens used by ``responses``, and their cost if prices are known."""
-        prompt = completion_tokens = 0
-        for response in responses:
-            if response.usage is None:
-                raise ValueError("a response has no usage, so the budget cannot be counted")
-            prompt += response.usage.prompt_tokens
-            completion_tokens += response.usage.completion_tokens
-        if self.prices is None:
-            return prompt + completion_tokens, None
-        cost = (prompt * self.prices["input"] + completion_tokens * self.prices["output"]) / 1_000_000
-        return prompt + completion_tokens, cost
-
-    def check(self, conversation: Conversation) -> None:
-        """Raise ``BudgetExceeded`` if the conversation has used up a budget."""
-        if self.max_tokens_total is None and self.max_cost is None:
-            return
-        try:
-            tokens, cost = self.spent(conversation.responses)
-        except ValueError as problem:
-            raise BudgetExceeded(f"budget not enforceable: {problem}", conversation, 0, None) from None
-        over = []
-        if self.max_tokens_total is not None and tokens >= self.max_tokens_total:
-            over.append(f"{tokens:,} tokens used (max_tokens_total={self.max_tokens_total:,})")
-        if self.max_cost is not None and cost is not None and cost >= self.max_cost:
-            over.append(f"{cost:.6f} spent (max_cost={self.max_cost})")
-        if over:
-            raise BudgetExceeded(
-                f"budget reached after {conversation.turns} request{'s' * (conversation.turns != 1)}: "
-                + "; ".join(over),
-                conversation,
-                tokens,
-                cost,
-            )
-
-
-def _budget(max_tokens_total: int | None, max_cost: float | None, prices: dict[str, float] | None) -> Budget:
-    """The budget asked for, checked: a cost needs both prices."""
-    if max_tokens_total is not None and max_tokens_total < 1:
-        raise ValueError(f"max_tokens_total must be at least 1, not {max_tokens_total}")
-    if max_cost is not None and max_cost <= 0:
-        raise ValueError(f"max_cost must be positive, not {max_cost}")
-    if max_cost is not None and (prices is None or not {"input", "output"} <= prices.keys()):
-        raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
-    return Budget(max_tokens_total, max_cost, prices)
-
-
-class BadResponse(LoopError):
-    """A 200 response the loop cannot use; its message says what the server sent.
-
-    The body is not JSON (or is empty, or HTML), or is not a chat completion,
-    has no choice, a choice that is not an object, no message, a message the
-    SDK's own type rejects, or tool calls sharing an id. None of its tool calls
-    is run. ``responses`` includes it when the SDK could read it at all.
-
-    Attributes:
-        conversation: Everything before that response.
-    """
-
-
-def _attach(error: BaseException, conversation: Conversation) -> None:
-    """Give an exception the conversation, unless it already has one."""
-    if getattr(error, "conversation", None) is None:
-        with suppress(AttributeError, TypeError):  # an exception type without a __dict__
-            error.conversation = conversation  # type: ignore[attr-defined]
 
 
 def _turns(
@@ -296,7 +141,7 @@ def run_conversation(
         openai.APIError: A request failed (after the SDK's own retries), or a
             strict client rejected a response.
     """
-    budget = _budget(max_tokens_total, max_cost, prices)
+    budget = make_budget(max_tokens_total, max_cost, prices)
     if api == "responses":
         if budget != Budget():
             raise ValueError("budgets are enforced on Chat Completions only (api='chat')")
@@ -318,3 +163,14 @@ def run_conversation(
         _attach(error, conversation)
         raise
     return conversation
+
+
+__all__ = [
+    "BadResponse",
+    "BudgetExceeded",
+    "Conversation",
+    "IncompleteResponse",
+    "LoopError",
+    "MaxTurnsExceeded",
+    "run_conversation",
+]

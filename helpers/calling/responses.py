@@ -23,7 +23,7 @@ import openai
 from openai.types.responses import Response, ResponseFunctionToolCall
 
 from .dispatch import Functions, run_tool_calls
-from .loop import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
+from .outcome import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
 from .schema import flat_tool
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"

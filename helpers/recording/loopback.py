@@ -14,7 +14,8 @@ A script is JSON::
      "responses": [{"file": "published/run-b.turn3.response.json",
                     "expect": {"path": "/v1/chat/completions",
                                "body_file": "published/run-b.turn3.request.json"}},
-                   {"json": {...}}, {"sse": [{...chunk}, ...]}]}
+                   {"json": {...}}, {"sse": [{...chunk}, ...]},
+                   {"status": 429, "headers": {"retry-after": "2"}, "json": {"error": {...}}}]}
 
 A Responses stream names its events, ``{"event": ..., "data": {...}}``, and sets
 ``"sse_done": false``, since only Chat Completions streams end in ``[DONE]``.
@@ -46,6 +47,7 @@ class Reply:
     sse: list[Any] | None = None
     sse_done: bool = True
     status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
     expect_path: str | None = None
     expect_body: dict[str, Any] | None = None
 
@@ -82,6 +84,7 @@ def load_script(path: Path) -> Script:
                 sse=entry.get("sse"),
                 sse_done=entry.get("sse_done", True),
                 status=entry.get("status", 200),
+                headers=entry.get("headers", {}),
                 expect_path=expect.get("path"),
                 expect_body=body,
             )
@@ -172,22 +175,26 @@ class LoopbackServer:
                         },
                     )
                 elif reply.sse is not None:
-                    self._stream(reply.sse, reply.sse_done)
+                    self._stream(reply.sse, reply.sse_done, reply.headers)
                 else:
-                    self._send(reply.status, reply.body)
+                    self._send(reply.status, reply.body, reply.headers)
 
-            def _send(self, status: int, payload: Any) -> None:
+            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, events: list[Any], done: bool) -> None:
+            def _stream(self, events: list[Any], done: bool, headers: dict[str, str]) -> None:
                 # Chat Completions streams end in [DONE]; Responses streams name
                 # each event instead ({"event": ..., "data": ...} in the script).
                 self.send_response(200)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("content-type", "text/event-stream")
                 self.end_headers()
                 for event in events:
