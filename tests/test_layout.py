@@ -9,13 +9,17 @@ import pytest
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 # Each group may import only the groups before it.
-ORDER = ["settings", "tools", "calling", "recording", "lessons"]
+ORDER = ["settings", "tools", "calling", "views", "recording", "providers", "lessons"]
 ALLOWED = {
     "settings": set(),
     "tools": {"settings"},
     "calling": {"settings", "tools"},
+    # Pictures and widgets of a conversation: they read what calling produces.
+    "views": {"settings", "tools", "calling"},
     "recording": {"settings", "tools", "calling"},
-    "lessons": {"settings", "tools", "calling"},
+    # Provider emulations and the capability probe: served from recording's loopback.
+    "providers": {"settings", "tools", "calling", "recording"},
+    "lessons": {"settings", "tools", "calling", "views"},
 }
 MODULES = sorted(p for p in HELPERS.rglob("*.py") if p.name not in ("__init__.py", "__main__.py"))
 
@@ -51,4 +55,4 @@ def test_modules_stay_small(path):
 
 
 def test_every_group_is_known():
-    assert {group(p) for p in MODULES} == set(ORDER)
+    assert {group(p) for p in MODULES} <= set(ORDER), "add the new group to ORDER and ALLOWED"
