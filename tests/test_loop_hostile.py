@@ -294,12 +294,26 @@ def test_an_interrupted_tool_leaves_the_conversation_on_the_interrupt() -> None:
     assert kept == [*DONE, assistant(tool_call("call_2", "stuck", "{}"))]
 
 
-def test_stream_is_refused_before_any_request() -> None:
+SSE = "text/event-stream"
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (b"", "request 1: the server's stream ended before its first chunk"),
+        (b"data: {not json\n\n", "request 1: the server's stream has a chunk that is not JSON"),
+        (FIRST, "request 1: the server's stream ended before its first chunk"),  # JSON where SSE was asked
+    ],
+)
+def test_a_hostile_stream_is_a_bad_response_in_one_line(reply: bytes, said: str) -> None:
     tools = Tools()
-    with pytest.raises(ValueError, match="^run_conversation reads whole responses: stream=True"):
-        run_conversation(
-            Hostile(200, JSON, b"").client(), MODEL, [USER], tools.definitions, tools.functions, stream=True
-        )
+    server = Hostile(200, SSE, reply)
+    server.replies.pop(0)
+    with pytest.raises(BadResponse) as raised:
+        run_conversation(server.client(), MODEL, [USER], tools.definitions, tools.functions, stream=True)
+    assert str(raised.value).startswith(said)
+    assert raised.value.conversation.messages == [USER]
+    assert server.bodies[0]["stream"] is True
 
 
 @pytest.fixture

@@ -217,3 +217,23 @@ def test_agrees_with_the_sdk_stream_helper():
     assert assembled.message() == sdk_message
     assert assembled.finish_reason == final.choices[0].finish_reason == "tool_calls"
     assert assembled.usage == final.usage.model_dump(exclude_none=True)
+
+
+def test_reasoning_deltas_are_kept_under_their_own_name():
+    stream = [
+        chunk({"role": "assistant", "content": None, "reasoning_content": ""}),
+        chunk({"reasoning_content": "Need the "}),
+        chunk({"reasoning_content": "memory."}),
+        chunk(call(0, "call_00_a", "get_memory_info", "{}")),
+        chunk({"content": "", "reasoning_content": None}, "tool_calls"),
+    ]
+    assert assemble_stream(stream).message() == {
+        "role": "assistant",
+        "reasoning_content": "Need the memory.",
+        "tool_calls": [tool("call_00_a", "get_memory_info", "{}")],
+    }
+    assert assemble_stream([chunk({"reasoning": "hm"}), chunk({"content": "hi"})]).message() == {
+        "role": "assistant",
+        "content": "hi",
+        "reasoning": "hm",
+    }

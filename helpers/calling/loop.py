@@ -33,7 +33,7 @@ from .outcome import (
     MaxTurnsExceeded,
     _attach,
 )
-from .reading import Unusable, completion, reply, valid_utf8
+from .reading import Unusable, assembled, completion, reply, valid_utf8
 
 if TYPE_CHECKING:
     from .responses import ResponsesRun
@@ -45,6 +45,7 @@ def _turns(
     functions: Functions,
     max_turns: int,
     budget: Budget | None = None,
+    read: Callable[[Any], Any] = completion,
 ) -> None:
     """Send, read, run the calls and go round, until a final answer (returns) or an error."""
     wanted: list[str] = []
@@ -52,7 +53,7 @@ def _turns(
         check_conversation(conversation.messages)
         raw = send(messages=conversation.messages)
         try:
-            response = completion(raw)
+            response = read(raw)
             conversation.responses.append(response)
             message, calls = reply(response)
         except Unusable as problem:
@@ -121,13 +122,15 @@ def run_conversation(
         prices: ``{"input": ..., "output": ...}``, the price of a million prompt
             and completion tokens; needed by ``max_cost``.
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
-            example ``tool_choice`` or ``temperature``); not ``stream``.
+            example ``tool_choice`` or ``temperature``). With ``stream=True``
+            each reply is streamed and assembled by ``StreamAssembler``
+            (lesson 08) into the same message (lesson 13 runs it on each provider).
 
     Returns:
         The conversation, ending with the assistant message that made no tool call.
 
     Raises:
-        ValueError: ``max_turns`` is less than 1, or ``stream`` is asked for.
+        ValueError: ``max_turns`` is less than 1.
         ConversationError: The messages put a tool call or tool message where
             the API would reject it (checked before each request).
         IncompleteResponse: A reply was cut off, filtered, or announced tool
@@ -150,15 +153,16 @@ def run_conversation(
         return run_responses(client, model, messages, tools, functions, max_turns=max_turns, **create_kwargs)
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
-    if create_kwargs.get("stream"):
-        raise ValueError("run_conversation reads whole responses: stream=True is not supported")
     conversation = Conversation(messages=list(messages))
     # The raw response, so that a body the SDK cannot read is told apart from
     # a request that could not be sent, and can be quoted in the error.
     create = client.chat.completions.with_raw_response.create
+    read: Callable[[Any], Any] = completion
+    if create_kwargs.get("stream"):
+        create, read = client.chat.completions.create, partial(assembled, model=model)
     send = partial(create, model=model, tools=tools, **create_kwargs)
     try:
-        _turns(conversation, send, functions, max_turns, budget)
+        _turns(conversation, send, functions, max_turns, budget, read)
     except BaseException as error:
         _attach(error, conversation)
         raise

@@ -13,12 +13,14 @@ line, what the server sent; the loop turns it into its own error.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
+from .stream import StreamAssembler
 from .untrusted import replace_surrogates
 
 if TYPE_CHECKING:
@@ -79,6 +81,33 @@ def completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
         raise Unusable(f"the server answered 200 with a body that is not JSON ({reason}): {body}") from None
     if not isinstance(response, ChatCompletion):  # not labelled JSON, or a JSON list, string, null...
         raise Unusable(f"the server answered 200 with no chat completion: {_described(raw)}")
+    return response
+
+
+def assembled(stream: Iterable[Any], model: str = "") -> ChatCompletion:
+    """The chat completion a stream adds up to, assembled by ``StreamAssembler`` (lesson 08).
+
+    A stream without ``finish_reason`` is read by its calls: ``tool_calls`` when
+    it made some, else ``stop``.
+
+    Raises:
+        Unusable: The stream had no chunk, or a chunk that is not JSON.
+    """
+    assembler = StreamAssembler()
+    try:
+        for chunk in stream:
+            assembler.add(chunk)
+    except (ValueError, RecursionError) as error:  # a data: line that is not JSON
+        reason = _clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
+        raise Unusable(f"the server's stream has a chunk that is not JSON ({reason})") from None
+    if not assembler.chunks:
+        raise Unusable("the server's stream ended before its first chunk")
+    message = assembler.message()
+    reason = assembler.finish_reason or ("tool_calls" if message.get("tool_calls") else "stop")
+    choice = {"index": 0, "message": message, "finish_reason": reason}
+    data = {"id": "assembled", "object": "chat.completion", "created": 0, "model": model, "choices": [choice]}
+    # construct, not validate: the loop's own checks say what is wrong, in its words.
+    response = ChatCompletion.construct(**data, usage=assembler.usage)
     return response
 
 

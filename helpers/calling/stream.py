@@ -15,7 +15,10 @@ breaks: OpenAI-compatible servers stream tool calls in ways OpenAI does not.
 - ``content`` absent, ``null`` or ``""``: the message has no ``content`` key
   when it has tool calls, as with ``model_dump(exclude_none=True)``;
 - a usage-only final chunk (``choices: []``), sent with
-  ``stream_options={"include_usage": True}``: kept as ``usage``.
+  ``stream_options={"include_usage": True}``: kept as ``usage``;
+- reasoning deltas (DeepSeek's and DashScope's ``reasoning_content``, Ollama's
+  ``reasoning``): joined and kept in the message under the same name, since
+  DeepSeek refuses a tool-calling message sent back without it (lesson 13).
 
 Only the first choice is assembled (requests with ``n`` above 1 are not covered).
 """
@@ -27,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Change", "StreamAssembler", "assemble_stream"]
+
+# Fields in which compatible servers stream a model's reasoning.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 @dataclass
@@ -92,6 +98,7 @@ class StreamAssembler:
     def __init__(self) -> None:
         self._content: list[str] = []
         self._refusal: list[str] = []
+        self._reasoning: dict[str, list[str]] = {}
         self._calls: list[_Call] = []
         self._by_index: dict[int, int] = {}
         self.finish_reason: str | None = None
@@ -125,6 +132,9 @@ class StreamAssembler:
             self._content.append(change.content)
         if isinstance(delta.get("refusal"), str):
             self._refusal.append(delta["refusal"])
+        for name in REASONING_FIELDS:
+            if isinstance(delta.get(name), str):
+                self._reasoning.setdefault(name, []).append(delta[name])
         for piece in delta.get("tool_calls") or []:
             self._add_call_delta(piece, change)
         if choice.get("finish_reason"):
@@ -182,13 +192,16 @@ class StreamAssembler:
 
         Shaped like ``message.model_dump(exclude_none=True)``: ``content`` only
         when there is text or no tool call, ``tool_calls`` only when there are
-        calls, ``refusal`` only when one was sent.
+        calls, ``refusal`` only when one was sent, and a reasoning field
+        (``reasoning_content`` or ``reasoning``) only when the server streamed one.
         """
         message: dict[str, Any] = {"role": "assistant"}
         if self.content or not self._calls:
             message["content"] = self.content
         if self._refusal:
             message["refusal"] = "".join(self._refusal)
+        for name, pieces in self._reasoning.items():
+            message[name] = "".join(pieces)
         if self._calls:
             message["tool_calls"] = self.tool_calls
         return message

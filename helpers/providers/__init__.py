@@ -1,0 +1,12 @@
+"""OpenAI-compatible providers: what each documents about tool calling, emulated and probed.
+
+- ``facts.py``: each provider's documented tool-calling behaviour, every fact
+  with its source;
+- ``model.py``: the scripted model the emulations answer with (the memory
+  scenario, and the probe's small requests);
+- ``shapes.py``: a reply shaped as a provider shapes it (ids, ``content``,
+  stream chunks, errors);
+- ``emulate.py``: a loopback server that behaves like a provider;
+- ``probe.py``, ``report.py``: ``python -m helpers probe``, which asks an
+  endpoint what it supports and prints a compatibility row.
+"""

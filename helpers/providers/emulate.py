@@ -1,0 +1,106 @@
+"""A loopback endpoint that behaves like one provider: ``Emulation("deepseek")``.
+
+It answers Chat Completions requests with the scripted model (``model.py``),
+shaped as the provider shapes its replies (``shapes.py``), as JSON or, with
+``stream: true``, as server-sent events; it refuses, in the provider's error
+format, what the provider documents refusing (a ``tool_choice`` form, a
+tool-calling message sent back without its reasoning); and ``/responses``
+exists only where the provider has it. Built on ``recording.loopback``.
+
+Example:
+    >>> with Emulation("dashscope") as server:  # doctest: +SKIP
+    ...     client = OpenAI(base_url=server.base_url, api_key="fake")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..recording.loopback import LoopbackServer, Reply, Script
+from . import shapes
+from .facts import BEHAVIOURS, Behaviour
+from .model import decide
+
+REASONING_MISSING = "The reasoning_content in the thinking mode must be passed back to the API."
+THINKING_CHOICE = (
+    "The tool_choice parameter does not support being set to required or object in thinking mode"
+)
+
+
+def _choice_form(choice: Any) -> str:
+    """``required``, ``named`` or another form of ``tool_choice``."""
+    return "named" if isinstance(choice, dict) else str(choice)
+
+
+def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
+    """Why the provider would answer this request with a 400, or None."""
+    form = _choice_form(body.get("tool_choice"))
+    when = behaviour.choices_refused.get(form)
+    if when and (when == "always" or body.get(when)):
+        return THINKING_CHOICE if when == "enable_thinking" else f"tool_choice {form!r} is not supported"
+    strict = [
+        t for t in body.get("tools") or [] if isinstance(t, dict) and (t.get("function") or {}).get("strict")
+    ]
+    if strict and behaviour.strict == "refused":
+        return "strict is not supported in function definitions"
+    if behaviour.echo_reasoning and shapes.thinking(behaviour, body):
+        for message in body.get("messages") or []:
+            if (
+                isinstance(message, dict)
+                and message.get("tool_calls")
+                and not message.get(behaviour.reasoning)
+            ):
+                return REASONING_MISSING
+    return None
+
+
+def _responses_reply(body: dict[str, Any]) -> dict[str, Any]:
+    """A minimal Responses API answer: the endpoint exists."""
+    text = {"type": "output_text", "text": "Hello from the emulation.", "annotations": []}
+    item = {
+        "type": "message",
+        "id": "msg_emulated",
+        "role": "assistant",
+        "status": "completed",
+        "content": [text],
+    }
+    return {
+        "id": "resp_emulated",
+        "object": "response",
+        "created_at": shapes.CREATED,
+        "status": "completed",
+        "model": body.get("model", ""),
+        "output": [item],
+    }
+
+
+class Emulation(LoopbackServer):
+    """A loopback server that answers as ``provider`` documents answering.
+
+    Args:
+        provider: A name in ``facts.BEHAVIOURS``: openai, dashscope, deepseek, vllm, ollama.
+    """
+
+    def __init__(self, provider: str) -> None:
+        self.behaviour = BEHAVIOURS[provider]
+        super().__init__(Script([], provider=provider), respond=self._reply)
+
+    def _reply(self, path: str, body: Any) -> Reply:
+        """Answer one request as the provider would."""
+        behaviour = self.behaviour
+        if not isinstance(body, dict):
+            return Reply(body=shapes.error(behaviour, 400, "the body is not a JSON object"), status=400)
+        if path.endswith("/responses"):
+            if behaviour.responses:
+                return Reply(body=_responses_reply(body))
+            return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
+        if not path.endswith("/chat/completions"):
+            return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
+        problem = refusal(behaviour, body)
+        if problem:
+            return Reply(body=shapes.error(behaviour, 400, problem), status=400)
+        request = len(self.requests)
+        decision = decide(body, behaviour)
+        if body.get("stream"):
+            return Reply(sse=shapes.chunks(behaviour, decision, body, request))
+        return Reply(body=shapes.completion(behaviour, decision, body, request))

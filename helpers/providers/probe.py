@@ -1,0 +1,293 @@
+"""Ask an OpenAI-compatible endpoint what it supports for tool calling: ``probe``.
+
+A handful of small requests, each a check that records what happened, never
+raises: ``yes``, ``no``, ``ignored`` (a ``tool_choice`` the server accepted and
+did not follow), ``refused (400: ...)``, ``error (...)``, or ``skipped`` once
+the server has timed out. The key is sent, never shown: any text quoted from
+the server has it replaced with ``***``. Requests are not retried and each
+waits at most ``timeout`` seconds. ``report.py`` prints the rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import openai
+
+from ..calling.stream import REASONING_FIELDS, assemble_stream
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": f"The {name[4:]} in a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    for name in ("get_weather", "get_time")
+]
+ASK = "What is the weather in Paris?"
+_SHOWN = 100  # characters of a server's text quoted in an outcome
+
+
+@dataclass
+class Row:
+    """One endpoint's answers to the probe; every field is text, for a table."""
+
+    endpoint: str
+    model: str
+    label: str
+    tools: str = ""
+    one_call: str = ""
+    parallel: str = ""
+    required: str = ""
+    none: str = ""
+    named: str = ""
+    strict: str = ""
+    stream: str = ""
+    stream_shape: str = ""
+    content: str = ""
+    ids: str = ""
+    reasoning: str = ""
+    responses: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """The row as a plain dict (for ``--json``)."""
+        return asdict(self)
+
+
+def id_shape(call_id: Any) -> str:
+    """A call id's shape: ``call_ + 24``, ``chatcmpl-tool- + 32``, ``9 chars``, ``""``."""
+    if not isinstance(call_id, str):
+        return f"not a string ({type(call_id).__name__})"
+    if not call_id:
+        return '""'
+    match = re.fullmatch(r"(.*[_-])([A-Za-z0-9]+)", call_id)
+    return f"{match[1]} + {len(match[2])}" if match else f"{len(call_id)} chars"
+
+
+def content_shape(message: dict[str, Any]) -> str:
+    """``content`` beside tool calls: ``null``, ``""``, ``absent``, or text."""
+    if "content" not in message:
+        return "absent"
+    value = message["content"]
+    return "null" if value is None else '""' if value == "" else "text"
+
+
+class _Probe:
+    """The checks, sharing one client and the first reply."""
+
+    def __init__(
+        self, client: openai.OpenAI, model: str, key: str, extra_body: dict[str, Any] | None
+    ) -> None:
+        self.client, self.model, self.key = client, model, key
+        self.extra_body = extra_body or {}
+        self.timed_out = False
+        self.first: dict[str, Any] = {}
+        self.shape = "-"
+
+    def scrub(self, text: str) -> str:
+        """Text from the server, one line, clipped, the key replaced."""
+        text = " ".join(str(text).split())
+        if self.key:
+            text = text.replace(self.key, "***")
+        return text[:_SHOWN] + "…" if len(text) > _SHOWN else text
+
+    def check(self, run: Callable[[], str]) -> str:
+        """Run one check; whatever happens becomes its outcome."""
+        if self.timed_out:
+            return "skipped (server timed out)"
+        try:
+            return self.scrub(run())
+        except openai.APITimeoutError:
+            self.timed_out = True
+            return "error (timed out)"
+        except openai.APIStatusError as error:
+            return f"refused ({error.status_code}: {self.scrub(_message(error))})"
+        except Exception as error:  # a strange answer is a finding, never a crash
+            return f"error ({type(error).__name__}: {self.scrub(str(error))})"
+
+    def ask(self, prompt: str = ASK, **options: Any) -> dict[str, Any]:
+        """One request's first message, as the server sent it (raw JSON)."""
+        body = {**self.extra_body, **options.pop("extra_body", {})}
+        raw = self.client.chat.completions.with_raw_response.create(
+            model=self.model,
+            messages=[{"role": "user", "content": prompt}],
+            extra_body=body or None,
+            **options,
+        )
+        data = json.loads(raw.http_response.text)
+        choice = (data.get("choices") or [None])[0] if isinstance(data, dict) else None
+        if not isinstance(choice, dict) or not isinstance(choice.get("message"), dict):
+            raise ValueError(f"no message in the reply: {raw.http_response.text}")
+        return {**choice["message"], "_finish": choice.get("finish_reason")}
+
+
+def _message(error: openai.APIStatusError) -> str:
+    """The error's message, from the provider's body if it has one."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return error.response.text or error.message
+
+
+def _calls(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The well-formed tool calls of a message."""
+    return [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+
+
+def _first(probe: _Probe) -> str:
+    """Tools at all: a plain request with two tools; its reply is kept for the shapes."""
+    probe.first = probe.ask(tools=TOOLS)
+    return "yes"
+
+
+def _one_call(probe: _Probe) -> str:
+    calls = _calls(probe.first)
+    return "yes" if len(calls) == 1 else f"{len(calls)} calls" if calls else "no (answered in text)"
+
+
+def _parallel(probe: _Probe) -> str:
+    prompt = "Use both tools, in parallel, for Paris."
+    if len(_calls(probe.ask(prompt, tools=TOOLS))) > 1:
+        return "default"
+    return "opt-in" if len(_calls(probe.ask(prompt, tools=TOOLS, parallel_tool_calls=True))) > 1 else "no"
+
+
+def _required(probe: _Probe) -> str:
+    message = probe.ask("Say hello; no tool is needed.", tools=TOOLS, tool_choice="required")
+    if not _calls(message):
+        return "ignored"
+    finish = message.get("_finish")
+    return "yes" if finish == "tool_calls" else f"yes (finish_reason {finish!r})"
+
+
+def _none(probe: _Probe) -> str:
+    return "ignored" if _calls(probe.ask(tools=TOOLS, tool_choice="none")) else "yes"
+
+
+def _named(probe: _Probe) -> str:
+    named = {"type": "function", "function": {"name": "get_time"}}
+    names = [(c.get("function") or {}).get("name") for c in _calls(probe.ask(tools=TOOLS, tool_choice=named))]
+    return "yes" if names == ["get_time"] else "ignored"
+
+
+def _strict(probe: _Probe) -> str:
+    function = {**TOOLS[0]["function"], "strict": True}
+    function["parameters"] = {**function["parameters"], "additionalProperties": False}
+    probe.ask(tools=[{"type": "function", "function": function}])
+    return "accepted"
+
+
+def _stream(probe: _Probe) -> str:
+    """Streamed tool calls: do they assemble; the shape they came in is kept as ``probe.shape``."""
+    chunks: list[Any] = []
+    options = {"stream_options": {"include_usage": True}, "extra_body": probe.extra_body or None}
+    with probe.client.chat.completions.with_streaming_response.create(
+        model=probe.model, messages=[{"role": "user", "content": ASK}], tools=TOOLS, stream=True, **options
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("data:") and line[5:].strip() != "[DONE]":
+                chunks.append(json.loads(line[5:]))
+    deltas = [
+        d
+        for c in chunks
+        for ch in c.get("choices") or []
+        for d in (ch.get("delta") or {}).get("tool_calls") or []
+    ]
+    finishes = [
+        ch.get("finish_reason") for c in chunks for ch in c.get("choices") or [] if ch.get("finish_reason")
+    ]
+    usage = [c for c in chunks if c.get("usage")]
+    shape = [
+        "index" if deltas and all("index" in d for d in deltas) else "no index",
+        f"finish {finishes[-1]}" if finishes else "no finish_reason",
+        "no usage" if not usage else "usage chunk" if not usage[-1].get("choices") else "usage on last",
+    ]
+    probe.shape = ", ".join(shape)
+    calls = assemble_stream(chunks).message().get("tool_calls") or []
+    if not calls:
+        return "no tool call streamed"
+    return "assembles" if all(_is_json(c["function"]["arguments"]) for c in calls) else "arguments not JSON"
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _responses(probe: _Probe) -> str:
+    try:
+        probe.client.responses.with_raw_response.create(model=probe.model, input="Say hello.")
+    except openai.NotFoundError:
+        return "no (404)"
+    return "yes"
+
+
+def probe(
+    client_or_base_url: openai.OpenAI | str,
+    model: str,
+    *,
+    api_key: str = "",
+    label: str = "",
+    endpoint: str = "",
+    timeout: float = 20.0,
+    extra_body: dict[str, Any] | None = None,
+) -> Row:
+    """Ask an endpoint what it supports for tool calling, with a handful of small requests.
+
+    Args:
+        client_or_base_url: An OpenAI client, or the endpoint's base URL.
+        model: The model to ask.
+        api_key: The key to send with a base URL; never shown (replaced by ``***``).
+        label: How the row was obtained; default ``measured (<today>, <model>)``.
+        endpoint: The row's name; default the base URL.
+        timeout: Seconds each request may take; after one times out the rest are skipped.
+        extra_body: Fields added to every Chat Completions request (``{"enable_thinking": True}``).
+
+    Returns:
+        The row: one outcome per check, never an exception.
+    """
+    if isinstance(client_or_base_url, str):
+        client = openai.OpenAI(
+            base_url=client_or_base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
+        )
+    else:
+        client = client_or_base_url.with_options(timeout=timeout, max_retries=0)
+        api_key = api_key or client.api_key
+    name = endpoint or str(client.base_url).rstrip("/")
+    row = Row(name, model, label or f"measured ({datetime.date.today().isoformat()}, {model})")
+    p = _Probe(client, model, api_key, extra_body)
+    row.tools = p.check(lambda: _first(p))
+    calls = _calls(p.first)
+    row.one_call = p.check(lambda: _one_call(p)) if p.first else "-"
+    row.content = content_shape(p.first) if calls else "-"
+    row.ids = p.scrub(id_shape(calls[0].get("id"))) if calls else "-"
+    row.reasoning = next((f for f in REASONING_FIELDS if isinstance(p.first.get(f), str)), "-")
+    for field, check in (
+        ("parallel", _parallel),
+        ("required", _required),
+        ("none", _none),
+        ("named", _named),
+    ):
+        setattr(row, field, p.check(lambda check=check: check(p)))
+    row.strict = p.check(lambda: _strict(p))
+    row.stream = p.check(lambda: _stream(p))
+    row.stream_shape = p.scrub(p.shape)
+    row.responses = p.check(lambda: _responses(p))
+    return row

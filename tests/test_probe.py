@@ -1,0 +1,221 @@
+"""``python -m helpers probe``: a row per endpoint, right on each emulation, calm on a hostile server.
+
+The expected rows are each provider's documented behaviour (helpers/providers/facts.py);
+the hostile servers answer with a body that is not JSON, a 500 that echoes the
+key, or nothing at all, and the probe must report each and never show the key.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import openai
+import pytest
+
+from helpers.providers.emulate import Emulation
+from helpers.providers.probe import content_shape, id_shape, probe
+from helpers.providers.report import emulated, main
+
+HTTP = openai.DefaultHttpx2Client()
+KEY = "sk-test-FAKEKEY-1234567890"
+CHECKS = ("tools", "one_call", "parallel", "required", "none", "named", "strict", "stream")
+SHAPES = ("stream_shape", "content", "ids", "reasoning", "responses")
+# Each provider's documented behaviour, as the probe must read it from its emulation.
+EXPECTED = {
+    "openai": (
+        "yes",
+        "yes",
+        "default",
+        "yes",
+        "yes",
+        "yes",
+        "accepted",
+        "assembles",
+        "index, finish tool_calls, usage chunk",
+        "null",
+        "call_ + 24",
+        "-",
+        "yes",
+    ),
+    "dashscope": (
+        "yes",
+        "yes",
+        "opt-in",
+        "yes",
+        "yes",
+        "yes",
+        "accepted",
+        "assembles",
+        "index, finish tool_calls, usage chunk",
+        '""',
+        "call_ + 24",
+        "-",
+        "no (404)",
+    ),
+    "deepseek": (
+        "yes",
+        "yes",
+        "default",
+        "yes",
+        "yes",
+        "yes",
+        "accepted",
+        "assembles",
+        "index, finish tool_calls, usage on last",
+        '""',
+        "call_00_ + 24",
+        "-",
+        "yes",
+    ),
+    "vllm": (
+        "yes",
+        "yes",
+        "default",
+        "yes (finish_reason 'stop')",
+        "yes",
+        "yes",
+        "accepted",
+        "assembles",
+        "index, finish tool_calls, usage chunk",
+        "null",
+        "chatcmpl-tool- + 32",
+        "-",
+        "yes",
+    ),
+    "ollama": (
+        "yes",
+        "yes",
+        "default",
+        "ignored",
+        "ignored",
+        "ignored",
+        "accepted",
+        "assembles",
+        "index, finish tool_calls, usage chunk",
+        '""',
+        "call_ + 8",
+        "reasoning",
+        "yes",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_the_probe_reads_each_emulation_as_documented(name):
+    row = emulated(name, http_client=HTTP)
+    assert tuple(getattr(row, field) for field in CHECKS + SHAPES) == EXPECTED[name]
+    assert (row.endpoint, row.label) == (name, "emulated")
+
+
+def test_thinking_mode_on_dashscope_refuses_forced_calls_and_returns_reasoning():
+    with Emulation("dashscope") as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key=KEY, http_client=HTTP)
+        row = probe(client, "qwen-plus", extra_body={"enable_thinking": True}, label="emulated")
+    refused = (
+        "refused (400: The tool_choice parameter does not support being set to required or object "
+        "in thinking mode)"
+    )
+    assert (row.required, row.named, row.none) == (refused, refused, "yes")
+    assert row.reasoning == "reasoning_content"
+    assert row.label == "emulated"
+
+
+def test_a_measured_row_says_when_and_which_model():
+    with Emulation("openai") as server:
+        row = probe(openai.OpenAI(base_url=server.base_url, api_key=KEY, http_client=HTTP), "gpt-5-mini")
+    assert row.label.startswith("measured (20") and row.label.endswith(", gpt-5-mini)")
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """Answers by the server's ``mode``: not JSON, a 500 echoing the key, or never."""
+
+    def log_message(self, *args):
+        """Quiet."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        mode = self.server.mode
+        if mode == "hang":
+            self.server.release.wait(5)
+            return
+        if mode == "html":
+            status, body, kind = 200, b"<html>502 Bad Gateway</html>", "text/html"
+        else:
+            echoed = {"error": {"message": f"internal error for {self.headers.get('authorization')}"}}
+            status, body, kind = 500, json.dumps(echoed).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[str], str]]:
+    servers = []
+
+    def start(mode: str) -> str:
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        httpd.mode, httpd.release = mode, threading.Event()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+
+    yield start
+    for httpd in servers:
+        httpd.release.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_body_that_is_not_json_is_reported_check_by_check(hostile):
+    row = probe(hostile("html"), "m", api_key=KEY, timeout=2)
+    assert row.tools.startswith("error (JSONDecodeError: Expecting value")
+    assert row.parallel.startswith("error (JSONDecodeError")
+    assert (
+        row.stream == "no tool call streamed" and row.stream_shape == "no index, no finish_reason, no usage"
+    )
+    assert (row.one_call, row.content, row.ids) == ("-", "-", "-")
+
+
+def test_a_500_is_reported_and_the_key_it_echoes_is_never_shown(hostile, capsys, monkeypatch):
+    url = hostile("500")
+    row = probe(url, "m", api_key=KEY, timeout=2)
+    assert row.tools == "refused (500: internal error for Bearer ***)"
+    assert KEY not in json.dumps(row.as_dict())
+    monkeypatch.setenv("PROBE_TEST_KEY", KEY)
+    assert main(["--base-url", url, "--model", "m", "--key-env", "PROBE_TEST_KEY", "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert KEY not in printed and "Bearer ***" in printed
+
+
+def test_a_server_that_never_answers_costs_one_timeout(hostile):
+    row = probe(hostile("hang"), "m", api_key=KEY, timeout=0.3)
+    assert row.tools == "error (timed out)"
+    assert {row.parallel, row.required, row.stream, row.responses} == {"skipped (server timed out)"}
+
+
+def test_shapes_of_ids_and_content():
+    assert [id_shape(i) for i in ("call_abc123", "call_00_x1", "chatcmpl-tool-9f", "abcdefghi", "", 7)] == [
+        "call_ + 6",
+        "call_00_ + 2",
+        "chatcmpl-tool- + 2",
+        "9 chars",
+        '""',
+        "not a string (int)",
+    ]
+    assert [content_shape(m) for m in ({"content": None}, {"content": ""}, {}, {"content": "hi"})] == [
+        "null",
+        '""',
+        "absent",
+        "text",
+    ]
+
+
+def test_main_prints_one_emulated_row_per_provider(capsys):
+    assert main(["--emulate", "all"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" | ")[0:2] for line in lines[2:]] == [[f"| {name}", "emulated"] for name in EXPECTED]
