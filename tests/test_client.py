@@ -151,11 +151,15 @@ def test_scrub_response_drops_cookies_and_ids():
             "openai-project": ["proj_x"],
             "x-request-id": ["req_1"],
             "openai-processing-ms": ["812"],
+            "retry-after": ["1"],
+            "x-ratelimit-remaining-tokens": ["266"],
         }
     }
     assert scrub_response(response)["headers"] == {
         "content-type": ["application/json"],
         "openai-processing-ms": ["812"],
+        "retry-after": ["1"],
+        "x-ratelimit-remaining-tokens": ["266"],
     }
 
 

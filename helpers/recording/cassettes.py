@@ -30,7 +30,22 @@ MATCH_ON = ("method", "path", "body")
 KEPT_REQUEST_HEADERS = frozenset(
     {"accept", "content-type", "user-agent", "x-stainless-lang", "x-stainless-package-version"}
 )
-KEPT_RESPONSE_HEADERS = frozenset({"content-type", "openai-processing-ms", "openai-version"})
+# Rate-limit headers are kept: the SDK reads retry-after to decide how long to wait (lesson 10).
+KEPT_RESPONSE_HEADERS = frozenset(
+    {
+        "content-type",
+        "openai-processing-ms",
+        "openai-version",
+        "retry-after",
+        "retry-after-ms",
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-reset-tokens",
+    }
+)
 # What the check command refuses to find in a cassette, whatever the lists above say.
 FORBIDDEN_HEADERS = frozenset(
     {
