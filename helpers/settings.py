@@ -75,7 +75,10 @@ PROVIDERS: dict[str, Provider] = {
             "DASHSCOPE_API_KEY",
             "qwen-plus",
         ),
-        Provider("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek-chat"),
+        # DeepSeek retired the names deepseek-chat and deepseek-reasoner on 2026-07-24; they had
+        # meant deepseek-v4-flash with thinking off and on, which a request now switches through
+        # its `thinking` field: https://api-docs.deepseek.com/news/news260424
+        Provider("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", "deepseek-v4-flash"),
         Provider("vllm", "http://localhost:8000/v1", "VLLM_API_KEY", "Qwen/Qwen3-8B", local=True),
         Provider("ollama", "http://localhost:11434/v1", "", "qwen3", local=True),
     )

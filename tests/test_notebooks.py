@@ -22,9 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [ROOT / "notebooks" / f"{lesson.stem}.ipynb" for lesson in LESSONS]
 IDS = [p.stem for p in NOTEBOOKS]
 KEPT_CELL_METADATA = {"tags"}
-# Model names a notebook may mention: the providers' defaults, and what the
-# article's run reported back.
-KNOWN_MODELS = {p.default_model.lower() for p in PROVIDERS.values()} | {"gpt-5-mini-2025-08-07"}
+# Model names a notebook may mention: the providers' defaults, what the article's run reported
+# back, and DeepSeek's names retired on 2026-07-24 (lesson 13 says so), which a lesson may name as
+# retired: https://api-docs.deepseek.com/news/news260424
+RETIRED_MODELS = {"deepseek-chat", "deepseek-reasoner"}
+KNOWN_MODELS = (
+    {p.default_model.lower() for p in PROVIDERS.values()} | {"gpt-5-mini-2025-08-07"} | RETIRED_MODELS
+)
 # What JupyterLab writes when it saves a lesson, less the learner's Python
 # version: stored this way, opening a lesson leaves it unchanged.
 JUPYTERLAB_METADATA = {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}

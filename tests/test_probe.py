@@ -67,7 +67,7 @@ EXPECTED = {
         "index, finish tool_calls, usage on last",
         '""',
         "call_00_ + 24",
-        "-",
+        "reasoning_content",
         "yes",
     ),
     "vllm": (

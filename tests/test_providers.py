@@ -50,7 +50,7 @@ def test_the_loop_completes_the_memory_scenario_on_each_provider(name, stream, t
     with Emulation(name) as server:
         conversation = run_conversation(
             client_for(server),
-            "deepseek-chat",
+            "deepseek-v4-flash",
             [USER],
             tools_for(get_memory_info, write_file),
             [get_memory_info, write_file],
@@ -66,6 +66,17 @@ def test_the_loop_completes_the_memory_scenario_on_each_provider(name, stream, t
     reasoning = BEHAVIOURS[name].reasoning
     sent_back = server.requests[1][1]["messages"][1]  # the first reply, as the loop sent it back
     assert (reasoning in sent_back) == bool(reasoning and (name in THINKING or name == "ollama"))
+
+
+@pytest.mark.parametrize(
+    ("switch", "thinks"),
+    [(None, True), ({"type": "enabled"}, True), ({"type": "disabled"}, False)],
+    ids=["default", "enabled", "disabled"],
+)
+def test_deepseek_v4_flash_thinks_unless_its_thinking_switch_is_off(switch, thinks):
+    # https://api-docs.deepseek.com/guides/thinking_mode: thinking is on by default.
+    body = {"model": "deepseek-v4-flash", "messages": [USER]} | ({"thinking": switch} if switch else {})
+    assert shapes.thinking(BEHAVIOURS["deepseek"], body) is thinks
 
 
 def test_deepseek_refuses_a_tool_call_sent_back_without_its_reasoning():
@@ -86,7 +97,7 @@ def test_deepseek_refuses_a_tool_call_sent_back_without_its_reasoning():
     messages.append({"role": "tool", "tool_call_id": messages[1]["tool_calls"][0]["id"], "content": "{}"})
     with Emulation("deepseek") as server, pytest.raises(openai.BadRequestError) as refused:
         client_for(server).chat.completions.create(
-            model="deepseek-chat", messages=messages, extra_body=THINKING["deepseek"]
+            model="deepseek-v4-flash", messages=messages, extra_body=THINKING["deepseek"]
         )
     assert refused.value.body == {
         "message": REASONING_MISSING,

@@ -71,7 +71,7 @@ def test_a_providers_own_key_and_its_defaults() -> None:
 def test_a_providers_own_key_wins_over_the_openai_key() -> None:
     env = {"LESSONS_PROVIDER": "deepseek", "DEEPSEEK_API_KEY": "ds", "OPENAI_API_KEY": KEY}
     s = load_settings(env)
-    assert (s.api_key, s.model, s.base_url) == ("ds", "deepseek-chat", "https://api.deepseek.com/v1")
+    assert (s.api_key, s.model, s.base_url) == ("ds", "deepseek-v4-flash", "https://api.deepseek.com/v1")
 
 
 def test_an_openai_key_is_never_sent_to_another_provider() -> None:

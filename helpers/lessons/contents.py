@@ -97,6 +97,18 @@ LESSONS: tuple[Lesson, ...] = (
         "unit tests for tools, the loop against a scripted model, replayed sessions as tests, "
         "an evaluation scored on the side effect",
     ),
+    Lesson(
+        "13_compatible_providers",
+        "Compatible providers",
+        "the memory scenario on Qwen, DeepSeek, vLLM and Ollama: what changes, their tool-calling "
+        "differences with sources, one loop and one stream assembler for all",
+    ),
+    Lesson(
+        "14_legacy_functions",
+        "Legacy functions",
+        'the deprecated `functions`, `function_call` and `role: "function"`, their `tools` '
+        "equivalents, and migrating old code and conversations",
+    ),
 )
 
 

@@ -35,10 +35,9 @@ def thinking(behaviour: Behaviour, body: dict[str, Any]) -> bool:
     """Whether this request gets reasoning back (the provider's switch, or its default)."""
     if not behaviour.reasoning:
         return False
-    if behaviour.name == "deepseek":  # deepseek-chat is the non-thinking mode; other models think
+    if behaviour.name == "deepseek":  # deepseek-v4-flash thinks unless {"thinking": {"type": "disabled"}}
         switch = body.get("thinking")
-        enabled = isinstance(switch, dict) and switch.get("type") == "enabled"
-        return enabled or (body.get("model") != "deepseek-chat" and switch is None)
+        return not (isinstance(switch, dict) and switch.get("type") == "disabled")
     return bool(body.get(behaviour.thinking_on)) if behaviour.thinking_on else True
 
 
