@@ -10,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 for _name in (
     "OPENAI_API_KEY",
     "DASHSCOPE_API_KEY",
@@ -39,8 +41,30 @@ def pytest_ignore_collect(collection_path, config):
     return collection_path.resolve() not in lessons
 
 
+# The files that take longest start first (under pytest-xdist, each file runs
+# whole on one worker, in this order): the browser test beside the notebooks,
+# not after them.
+FIRST = ("tests/test_browser.py", "notebooks/")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order files slowest first, keeping each file's own order (a notebook's cells run in turn)."""
+
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, start in enumerate(FIRST) if path.startswith(start)), len(FIRST))
+
+    items[:] = sorted(items, key=rank)  # stable: the order within a rank is kept
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
 def pytest_sessionstart(session):
-    """Finish a recording that a kill interrupted mid-commit, before a cassette or notebook is read."""
+    """Finish a recording that a kill interrupted mid-commit, before a cassette or notebook is read.
+
+    Once per run: in the main process, not again in each pytest-xdist worker.
+    """
+    if hasattr(session.config, "workerinput"):
+        return
     from helpers.recording.journal import recover
     from helpers.settings import ROOT
 
