@@ -27,95 +27,126 @@ Each helper packages something a lesson first writes out by hand:
   the Responses API (also ``run_conversation(..., api="responses")``).
 - ``Approval``, ``decision_message`` (lesson 11): a person approves a side effect
   before it happens; ``run_conversation``'s budgets raise ``BudgetExceeded``.
+- ``fetch_page``, ``fetch_allowed_page``, ``check_url``, ``PageError``
+  (lesson 11): a web page as a tool result, and an allow-list of hosts.
 - ``Task``, ``TASKS``, ``run_task``, ``score``, ``evaluate``, ``score_table``
   (lesson 12): an evaluation scored on the side effect (``python -m helpers eval``).
+- ``probe``, ``Emulation`` (lesson 13): what an OpenAI-compatible endpoint
+  supports, and loopback servers that answer as each provider documents
+  (``python -m helpers probe``).
+- ``tools_from_functions``, ``tool_choice_from_function_call``,
+  ``messages_from_legacy`` (lesson 14): the legacy ``functions`` form moved to ``tools``.
+- ``stepper``, ``sequence_diagram``, ``token_bars``, ``LiveArguments``,
+  ``prompt_share``, ``count_tokens`` (lessons 00, 02, 06-09): a conversation
+  stepped through turn by turn, drawn as a sequence diagram, its tokens as bars,
+  streamed arguments as they arrive, and tokens counted offline.
 
 The modules are grouped by role, and each group imports only the ones above it:
 
 - ``settings.py``: mode, provider, model and paths from the environment;
 - ``tools/``: the example tools, the workspace sandbox, the observation tape;
 - ``calling/``: tool definitions, the dispatcher, the conversation rules, the loop;
-- ``recording/``: cassettes, the lesson's client, recording, replay and checks;
+- ``views/``: pictures and widgets of a conversation (stepper, sequence diagram,
+  token bars);
+- ``recording/``: cassettes, the lesson's client, recording, replay, checks,
+  and ``serve`` (a cassette as an endpoint for any client);
+- ``providers/``: the providers' documented behaviour, their emulations, the probe;
 - ``lessons/``: the article's exchange, readable views, the contents, JupyterLab,
   the practice model;
-- ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab | eval``.
+- ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab | eval |
+  probe | serve``.
 """
 
 from __future__ import annotations
 
-from .calling.dispatch import ConversationError, check_conversation, run_tool_call, run_tool_calls, time_limit
-from .calling.loop import (
-    BadResponse,
-    BudgetExceeded,
-    Conversation,
-    IncompleteResponse,
-    LoopError,
-    MaxTurnsExceeded,
-    run_conversation,
-)
-from .calling.responses import ResponsesRun, run_responses
-from .calling.schema import flat_tool, function_tool, responses_tool, tools_for
-from .calling.stream import Change, StreamAssembler, assemble_stream
-from .lessons.approval import Approval, decision_message
-from .lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
-from .lessons.evaluate import EVAL_LESSON, TASKS, Task, evaluate, run_task, score, score_table
-from .lessons.practice import check_tool_loop, practice_client
-from .lessons.show import show_json, show_transcript, side_by_side, transcript
-from .recording.cassettes import ReplayMiss
-from .recording.client import cassette_metadata, exchanges, setup
-from .settings import load_settings
-from .tools.machine import UnsafeWriteError, get_memory_info, memory_percent, workspace, write_file
-from .tools.tape import observation
+import importlib
+from typing import Any
 
-__all__ = [
-    "ARTICLE_TOOLS",
-    "Approval",
-    "BadResponse",
-    "BudgetExceeded",
-    "RUN_A_PROMPT",
-    "RUN_B_PROMPT",
-    "Change",
-    "Conversation",
-    "ConversationError",
-    "EVAL_LESSON",
-    "IncompleteResponse",
-    "LoopError",
-    "MaxTurnsExceeded",
-    "ReplayMiss",
-    "ResponsesRun",
-    "StreamAssembler",
-    "TASKS",
-    "Task",
-    "UnsafeWriteError",
-    "assemble_stream",
-    "cassette_metadata",
-    "check_conversation",
-    "check_tool_loop",
-    "decision_message",
-    "evaluate",
-    "exchanges",
-    "flat_tool",
-    "function_tool",
-    "get_memory_info",
-    "load_settings",
-    "memory_percent",
-    "observation",
-    "practice_client",
-    "responses_tool",
-    "run_conversation",
-    "run_responses",
-    "run_task",
-    "score",
-    "score_table",
-    "run_tool_call",
-    "run_tool_calls",
-    "setup",
-    "show_json",
-    "show_transcript",
-    "side_by_side",
-    "time_limit",
-    "tools_for",
-    "transcript",
-    "workspace",
-    "write_file",
-]
+# Each public name and the module that defines it. Importing ``helpers`` loads
+# none of them: a name's module is imported the first time the name is used
+# (PEP 562), so a lesson's setup cell does not pay for ipywidgets, vcrpy or the
+# loop it does not use yet. To export a new name, add one line here.
+_EXPORTS = {
+    "ARTICLE_TOOLS": ".lessons.article",
+    "Approval": ".lessons.approval",
+    "BadResponse": ".calling.loop",
+    "BudgetExceeded": ".calling.loop",
+    "Change": ".calling.stream",
+    "Conversation": ".calling.loop",
+    "ConversationError": ".calling.dispatch",
+    "EVAL_LESSON": ".lessons.evaluate",
+    "Emulation": ".providers.emulate",
+    "IncompleteResponse": ".calling.loop",
+    "LiveArguments": ".views.live",
+    "LoopError": ".calling.loop",
+    "MaxTurnsExceeded": ".calling.loop",
+    "PageError": ".tools.web",
+    "RUN_A_PROMPT": ".lessons.article",
+    "RUN_B_PROMPT": ".lessons.article",
+    "ReplayMiss": ".recording.cassettes",
+    "ResponsesRun": ".calling.responses",
+    "StreamAssembler": ".calling.stream",
+    "TASKS": ".lessons.evaluate",
+    "Task": ".lessons.evaluate",
+    "UnsafeWriteError": ".tools.machine",
+    "assemble_stream": ".calling.stream",
+    "cassette_metadata": ".recording.client",
+    "check_conversation": ".calling.dispatch",
+    "check_tool_loop": ".lessons.practice",
+    "check_url": ".tools.web",
+    "count_tokens": ".views.tokenize",
+    "decision_message": ".lessons.approval",
+    "evaluate": ".lessons.evaluate",
+    "exchanges": ".recording.client",
+    "fetch_allowed_page": ".tools.web",
+    "fetch_page": ".tools.web",
+    "flat_tool": ".calling.schema",
+    "function_tool": ".calling.schema",
+    "get_memory_info": ".tools.machine",
+    "load_settings": ".settings",
+    "memory_percent": ".tools.machine",
+    "messages_from_legacy": ".calling.legacy",
+    "observation": ".tools.tape",
+    "practice_client": ".lessons.practice",
+    "probe": ".providers.probe",
+    "prompt_share": ".views.tokenize",
+    "responses_tool": ".calling.schema",
+    "run_conversation": ".calling.loop",
+    "run_responses": ".calling.responses",
+    "run_task": ".lessons.evaluate",
+    "run_tool_call": ".calling.dispatch",
+    "run_tool_calls": ".calling.dispatch",
+    "score": ".lessons.evaluate",
+    "score_table": ".lessons.evaluate",
+    "sequence_diagram": ".views.sequence",
+    "setup": ".recording.client",
+    "show_json": ".lessons.show",
+    "show_transcript": ".lessons.show",
+    "side_by_side": ".lessons.show",
+    "stepper": ".views.stepper",
+    "time_limit": ".calling.dispatch",
+    "token_bars": ".views.tokens",
+    "tool_choice_from_function_call": ".calling.legacy",
+    "tools_for": ".calling.schema",
+    "tools_from_functions": ".calling.legacy",
+    "transcript": ".lessons.show",
+    "workspace": ".tools.machine",
+    "write_file": ".tools.machine",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use, and keep the name for next time."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's own names and every public name, loaded or not."""
+    return sorted({*globals(), *__all__})

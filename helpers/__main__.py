@@ -10,6 +10,9 @@ Examples:
     python -m helpers lab                                         # open the lessons in JupyterLab
     python -m helpers eval                                        # lesson 12's evaluation, in replay
     python -m helpers eval --live --provider deepseek             # the same tasks, live (needs a key)
+    python -m helpers probe --emulate all                         # what each provider supports (lesson 13)
+    python -m helpers probe --provider dashscope                  # measured, needs a key
+    python -m helpers serve cassettes/06_the_loop.yaml --in-order # replay a cassette to any client
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .recording.redact import Scrubber
+# Only what every subcommand needs is imported here: each imports its own
+# modules when it runs, so that the command starts at once (and a Ctrl-C in its
+# first second stops it quietly, with no traceback from a half-done import).
 from .settings import PROVIDERS, ROOT, SettingsError, load_settings
 
 SOURCES = ROOT / "cassettes" / "sources"
@@ -61,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--provider", choices=sorted(PROVIDERS), help="provider to ask, with --live")
     ev.add_argument("--base-url", help="an OpenAI-compatible endpoint to ask, with --live")
     ev.add_argument("--model", help="the model to ask for, with --live")
+    # probe and serve read their own options (python -m helpers probe --help).
+    for name, text in (
+        ("probe", "ask an OpenAI-compatible endpoint, or the emulations, what it supports for tool calling"),
+        ("serve", "serve a cassette as an OpenAI-compatible endpoint on 127.0.0.1, offline"),
+    ):
+        command = commands.add_parser(name, add_help=False, help=f"{text} ({name} --help)")
+        command.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -109,6 +121,8 @@ def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from .recording.redact import Scrubber
+
     say = Scrubber(getattr(args, "base_url", None))  # no key or credential is ever printed
     failed = 0
     try:
@@ -149,6 +163,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     from .lessons.evaluate import EVAL_LESSON, evaluate, score_table
     from .recording.client import start_session
+    from .recording.redact import Scrubber
 
     env = {**os.environ, "LESSONS_MODE": "live" if args.live else "replay"}
     env.pop("LESSONS_RECORD_PLAN", None)
@@ -195,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
         from .lessons.lab import main as lab
 
         return lab([*unknown, *args.extra])
+    if args.command == "probe":
+        from .providers.report import main as probe
+
+        return probe([*unknown, *args.extra])
+    if args.command == "serve":
+        from .recording.serve import main as serve
+
+        return serve([*unknown, *args.extra])
     if unknown:
         _parser().error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "contents":

@@ -79,6 +79,8 @@ def execute(path: Path, env: Mapping[str, str | None], timeout: int = 300) -> nb
         record_timing=False,
         # A busy machine flushes a cell's output in several pieces: store it as one.
         coalesce_streams=True,
+        # The widgets' state goes into the metadata, so a stored widget can be drawn (nbclient's default).
+        store_widget_state=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
     with _environ(env):

@@ -46,6 +46,7 @@ from .check import check_cassette
 from .journal import commit, crash_point, discard, recover
 from .kernel import execute
 from .loopback import LoopbackServer, load_script
+from .widget_state import stable_widget_state
 
 __all__ = ["FAKE_KEY", "KERNELSPEC", "LANGUAGE_INFO", "Outcome", "clean", "execute", "record", "refresh"]
 
@@ -73,10 +74,17 @@ class Outcome:
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Drop what changes from run to run or machine to machine: timing, widget state."""
+    """Drop what changes from run to run or machine to machine (timing); keep the widgets, renumbered.
+
+    The widgets' state lets JupyterLab and nbviewer draw a stored widget
+    without running the lesson (``helpers.recording.widget_state``).
+    """
+    widgets = stable_widget_state(nb).metadata.get("widgets")
     nb.metadata = nbformat.NotebookNode(
         {"kernelspec": dict(KERNELSPEC), "language_info": json.loads(json.dumps(LANGUAGE_INFO))}
     )
+    if widgets:
+        nb.metadata["widgets"] = widgets
     for cell in nb.cells:
         cell.metadata = nbformat.NotebookNode({k: v for k, v in cell.metadata.items() if k in ("tags",)})
         for output in cell.get("outputs", []):
@@ -89,6 +97,9 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
+        # mkstemp makes the file 0600; keep the notebook's own mode instead.
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
