@@ -55,12 +55,12 @@ def test_the_generator_adds_a_missing_navigation_cell(tmp_path):
     path = tmp_path / "notebooks" / "00_overview.ipynb"
     nbformat.write(nb, path)
     (tmp_path / "README.md").write_text(
-        "x\n<!-- contents:start -->\nold\n<!-- contents:end -->\ny\n", encoding="utf-8"
+        "x\n<!-- contents:start -->\nSTALE TABLE\n<!-- contents:end -->\ny\n", encoding="utf-8"
     )
     assert update_all(tmp_path) == ["notebooks/00_overview.ipynb", "README.md"]
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     assert cells[-1]["id"] == "navigation" and cells[-1]["source"] == [navigation(0)]
-    assert "old" not in (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "STALE TABLE" not in (tmp_path / "README.md").read_text(encoding="utf-8")
     assert update_all(tmp_path) == []
 
 
