@@ -206,3 +206,13 @@ def test_the_timeout_setting_reaches_live_and_record_clients():
         env = {"LESSONS_MODE": mode, "LESSONS_RECORD_PLAN": "plan.json", "LESSONS_TIMEOUT": "2"}
         assert _limits(load_settings(env)) == {"max_retries": 2, "timeout": httpx2.Timeout(2.0)}
     assert _limits(load_settings({"LESSONS_TIMEOUT": "2"})) == {"max_retries": 0}
+
+
+def test_the_replay_transport_never_reaches_the_network_without_a_cassette():
+    import httpx2
+
+    from helpers.recording.client import _ReplayTransport
+
+    request = httpx2.Request("POST", "https://api.openai.com/v1/chat/completions", json={})
+    with pytest.raises(ReplayMiss, match="replay sends no request to the network"):
+        _ReplayTransport("06_the_loop").handle_request(request)
