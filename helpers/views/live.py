@@ -4,9 +4,11 @@ Feed it each ``Change`` that ``StreamAssembler.add`` returns. In JupyterLab a
 text box per call grows with every fragment: the widget's value changes, and
 the front end redraws it, with no ``clear_output`` and no display ``update()``.
 
-A stored notebook keeps only what the widget said when it was displayed, before
-any chunk came, so its ``text/plain`` says only that; ``text()`` gives the final
-state to print at the end of the cell, the same on every run.
+A stored notebook keeps the widget's last state (the lessons' writer stores
+it), which JupyterLab shows before the cell is run. Its ``text/plain`` was
+fixed when it was displayed, before any chunk came, so it says only what the
+view is; ``text()`` gives the final state to print at the end of the cell, the
+same on every run, for nbval and GitHub.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ In JupyterLab it is a widget: Previous and Next buttons and a slider choose the
 turn, and the panel below shows what that request sent, what came back, each
 tool call with its arguments and result, ``finish_reason`` and token usage.
 
-A stored notebook cannot keep a widget alive, and nbval does not compare one
-(it skips ``application/vnd.jupyter.widget-view+json``, whose model id changes
-every run). So the widget's ``text/plain`` is every turn written out, the
-same on every run: that is what nbval compares, and what GitHub shows.
+A stored notebook keeps the widget's state (the lessons' writer stores it, ids
+renumbered), so JupyterLab shows the stepper as stored before the cell is run;
+its buttons work once the cell runs again. nbval does not compare widgets (it
+skips ``application/vnd.jupyter.widget-view+json``), and GitHub cannot show
+them. So the widget's ``text/plain`` is every turn written out, the same on
+every run: that is what nbval compares, and what GitHub shows.
 """
 
 from __future__ import annotations
