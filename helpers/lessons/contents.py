@@ -38,7 +38,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "02_describe_the_function",
         "Describe the function",
-        "the JSON schema by hand, then generated from the signature; strict mode; its token cost",
+        "the JSON schema by hand, then generated from the signature; strict mode; its token cost, measured",
     ),
     Lesson(
         "03_pass_the_tools",
@@ -58,8 +58,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "06_the_loop",
         "The loop",
-        "the loop by hand, then packaged; both branches of the rule; `finish_reason`, the turn limit, "
-        "failed requests; your own loop, checked",
+        "the loop by hand, then packaged; the conversation drawn and stepped through; both branches of "
+        "the rule; `finish_reason`, the turn limit, failed requests; your own loop, checked",
     ),
     Lesson(
         "07_parallel_calls_and_tool_choice",
@@ -70,8 +70,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "08_streaming_tool_calls",
         "Streaming tool calls",
-        "tool-call deltas assembled by `index`, by hand and with the SDK; what compatible servers "
-        "send differently",
+        "tool-call deltas assembled by `index`, by hand and with the SDK, and watched as they arrive; "
+        "what compatible servers send differently",
     ),
     Lesson(
         "09_the_responses_api",
