@@ -16,6 +16,9 @@ from typing import Any
 
 from .serve_replay import Replay
 
+# How often the server checks for shutdown(): stopping takes at most this long.
+POLL_SECONDS = 0.05
+
 Log = Callable[[str], None]
 
 
@@ -45,7 +48,7 @@ class ReplayServer:
 
     def serve_forever(self) -> None:
         """Answer requests until ``shutdown()`` or Ctrl-C."""
-        self.httpd.serve_forever()
+        self.httpd.serve_forever(POLL_SECONDS)
 
     def shutdown(self) -> None:
         """Stop answering (from another thread) and free the port."""
@@ -53,7 +56,7 @@ class ReplayServer:
         self.httpd.server_close()
 
     def __enter__(self) -> ReplayServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
         return self
 
