@@ -1,4 +1,4 @@
-"""Builders shared by the tests: API bodies and the published exchange."""
+"""Builders shared by the tests: API bodies, a scripted server, and the published exchange."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import socket
 import subprocess
 from pathlib import Path
 from typing import Any
+
+import httpx2
+import openai
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLISHED = ROOT / "cassettes" / "sources" / "published"
@@ -79,3 +82,34 @@ def tracked_files(*patterns: str) -> list[str]:
         found |= {p for folder in folders for pattern in patterns for p in (ROOT / folder).rglob(pattern)}
         listed = [str(p.relative_to(ROOT)) for p in found if "workspace" not in p.parts]
     return sorted(name for name in listed if (ROOT / name).exists())
+
+
+class FakeServer:
+    """Answers each request with the next scripted reply (a body, or a (status, body) pair).
+
+    It is the client's transport (``httpx2.MockTransport``), so no socket is
+    opened; ``bodies`` keeps what the client sent. ``path`` is the one endpoint
+    it expects: ``/v1/chat/completions``, or ``/v1/responses``.
+    """
+
+    def __init__(self, *replies: Any, path: str = "/v1/chat/completions") -> None:
+        self.replies = list(replies)
+        self.bodies: list[dict[str, Any]] = []
+        self.path = path
+
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
+        assert request.url.path == self.path
+        self.bodies.append(json.loads(request.content))
+        assert self.replies, "the loop sent more requests than the script has replies"
+        reply = self.replies.pop(0)
+        status, body = reply if isinstance(reply, tuple) else (200, reply)
+        return httpx2.Response(status, json=body)
+
+    def client(self) -> openai.OpenAI:
+        transport = httpx2.MockTransport(self.handler)
+        return openai.OpenAI(
+            api_key="test",
+            base_url="http://test.invalid/v1",
+            max_retries=0,
+            http_client=openai.DefaultHttpx2Client(transport=transport),
+        )

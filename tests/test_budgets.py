@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support import FakeServer
 
 from helpers.calling.loop import BudgetExceeded, LoopError, MaxTurnsExceeded, run_conversation
-from tests.test_loop import MEMORY_CALL, MODEL, USER, WRITE_CALL, FakeServer, Tools, calls, text
+from tests.test_loop import MEMORY_CALL, MODEL, USER, WRITE_CALL, Tools, calls, text
 
 PRICES = {"input": 0.25, "output": 2.0}  # per million tokens
 

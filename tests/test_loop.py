@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from support import FakeServer
 
 from helpers.calling.dispatch import ConversationError
 from helpers.calling.loop import IncompleteResponse, MaxTurnsExceeded, run_conversation
@@ -17,29 +18,6 @@ from helpers.calling.schema import tools_for
 MODEL = "test-model"
 USER = {"role": "user", "content": "查看内存并写入 memory.json"}
 MEMORY = '{"total": 16, "used": 9}'
-
-
-class FakeServer:
-    """Answers each request with the next scripted completion and keeps the request bodies."""
-
-    def __init__(self, *replies: dict[str, Any]) -> None:
-        self.replies = list(replies)
-        self.bodies: list[dict[str, Any]] = []
-
-    def handler(self, request: httpx2.Request) -> httpx2.Response:
-        assert request.url.path == "/v1/chat/completions"
-        self.bodies.append(json.loads(request.content))
-        assert self.replies, "the loop sent more requests than the script has replies"
-        return httpx2.Response(200, json=self.replies.pop(0))
-
-    def client(self) -> openai.OpenAI:
-        transport = httpx2.MockTransport(self.handler)
-        return openai.OpenAI(
-            api_key="test",
-            base_url="http://test.invalid/v1",
-            max_retries=0,
-            http_client=openai.DefaultHttpx2Client(transport=transport),
-        )
 
 
 def completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:

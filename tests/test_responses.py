@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import httpx2
 import openai
 import pytest
+from support import FakeServer as _FakeServer
 
 from helpers.calling.loop import BadResponse, IncompleteResponse, MaxTurnsExceeded, run_conversation
 from helpers.calling.responses import ResponsesRun, run_responses
@@ -34,29 +33,9 @@ TOOLS = [responses_tool(get_memory), responses_tool(save)]
 FUNCTIONS = {"get_memory": get_memory, "save": save}
 
 
-class FakeServer:
-    """Answers each request with the next scripted reply (a body, or a (status, body) pair)."""
-
-    def __init__(self, *replies: Any) -> None:
-        self.replies = list(replies)
-        self.bodies: list[dict[str, Any]] = []
-
-    def handler(self, request: httpx2.Request) -> httpx2.Response:
-        assert request.url.path == "/v1/responses"
-        self.bodies.append(json.loads(request.content))
-        assert self.replies, "the loop sent more requests than the script has replies"
-        reply = self.replies.pop(0)
-        status, body = reply if isinstance(reply, tuple) else (200, reply)
-        return httpx2.Response(status, json=body)
-
-    def client(self) -> openai.OpenAI:
-        transport = httpx2.MockTransport(self.handler)
-        return openai.OpenAI(
-            api_key="test",
-            base_url="http://test.invalid/v1",
-            max_retries=0,
-            http_client=openai.DefaultHttpx2Client(transport=transport),
-        )
+def FakeServer(*replies: Any) -> _FakeServer:  # noqa: N802 (reads as the class it builds)
+    """The scripted server, on the Responses API's endpoint."""
+    return _FakeServer(*replies, path="/v1/responses")
 
 
 def response(n: int, *output: dict[str, Any], status: str = "completed", **fields: Any) -> dict[str, Any]:
