@@ -284,6 +284,25 @@ def _shut_down_kernels(lab: str) -> None:
         urllib.request.urlopen(request, timeout=10).close()
 
 
+# What a screenshot should show first: a drawing or a widget, where the lesson has one.
+PICTURE = (
+    ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output svg, "
+    ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .jupyter-widgets"
+)
+
+
+def show_first_picture(page) -> None:
+    """Scroll the lesson's first SVG or widget into view; else leave the view where it is."""
+    from playwright.sync_api import Error
+
+    picture = page.locator(PICTURE).first
+    try:
+        if picture.count():
+            picture.scroll_into_view_if_needed(timeout=5_000)
+    except Error:  # a screenshot of another part of the lesson is still a screenshot
+        pass
+
+
 def run_notebook(page, path: str, screenshot: Path | None = None) -> list[str]:
     """Open a notebook in JupyterLab, run all its cells, and return what went wrong.
 
@@ -293,6 +312,7 @@ def run_notebook(page, path: str, screenshot: Path | None = None) -> list[str]:
         page.evaluate(OPEN_AND_RUN_ALL, path)
         found = notebook_problems(page)
         if screenshot is not None:
+            show_first_picture(page)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=screenshot)
         return found
