@@ -9,6 +9,7 @@ import pytest
 import yaml
 from support import published
 
+from helpers.lessons.article import ARTICLE_TOOLS, RUN_A_PROMPT, RUN_B_PROMPT
 from helpers.recording.record import execute
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,13 @@ def call_ids(stem: str) -> set[str]:
         for choice in body["choices"]:
             ids |= {c["id"] for c in choice["message"].get("tool_calls") or []}
     return ids
+
+
+@pytest.mark.parametrize("run, prompt", [("run-a", RUN_A_PROMPT), ("run-b", RUN_B_PROMPT)])
+def test_the_helpers_copy_of_the_article_is_what_it_sent(run, prompt):
+    request = published(f"{run}.turn1.request.json")
+    assert request["tools"] == ARTICLE_TOOLS
+    assert request["messages"][-1] == {"role": "user", "content": prompt}
 
 
 @pytest.mark.parametrize("stem", RUN_B)

@@ -12,32 +12,8 @@ from pydantic_core import PydanticUndefined
 
 from helpers.calling.schema import arguments_model, function_tool, responses_tool, tools_for
 
-# The article's tools, written by hand; lesson 02 shows that the functions give the same.
-ARTICLE_TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_memory_info",
-            "description": "获取系统内存,会将系统的内存情况用json格式返回",
-            "parameters": {"type": "object", "properties": {}, "required": []},
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "write_file",
-            "description": "将文本数据写入文件",
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "file_name": {"type": "string", "description": "文件名"},
-                    "text": {"type": "string", "description": "写入的文本数据"},
-                },
-                "required": ["file_name", "text"],
-            },
-        },
-    },
-]
+# The article's definitions as published (test_published checks them against its request bodies).
+from helpers.lessons.article import ARTICLE_TOOLS
 
 
 def get_memory_info() -> str:

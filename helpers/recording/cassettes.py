@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import vcr
-import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 from vcr.request import Request
+from vcr.serializers.yamlserializer import deserialize
 
 from .redact import machine_paths, redact
 
@@ -141,9 +141,12 @@ def make_vcr(*, sent_base: str, public_base: str) -> vcr.VCR:
 
 
 def read_cassette(path: Path) -> dict[str, Any]:
-    """A cassette file as plain data (``interactions`` and ``metadata``)."""
-    with path.open(encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+    """A cassette file as plain data (``interactions`` and ``metadata``).
+
+    Read with vcrpy's own cassette loader (safe, and libyaml's where it is
+    installed), as replay reads it: a lesson's setup reads the metadata this way.
+    """
+    data = deserialize(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a vcrpy cassette")
     data.setdefault("interactions", [])
