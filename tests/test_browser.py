@@ -210,7 +210,7 @@ def test_the_first_lesson_opens_replaying_links_to_the_readme_and_stays_unchange
     page.evaluate("() => { for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) w.close(); }")
     _shut_down_kernels(lab)
 
-    assert _git(clone, "status", "--porcelain", "--untracked-files=no") == ""
+    assert _git(clone, "status", "--porcelain", "--untracked-files=no") == "", _git(clone, "diff")[:3000]
 
 
 # What went wrong in the notebook's cells, as the model holds them and as the page shows them.
@@ -355,4 +355,4 @@ def test_the_checker_fails_on_a_cell_that_raises_and_a_stepper_that_does_not_ste
 
 def test_running_the_lessons_left_the_copy_unchanged(lab, clone):
     """Last in the file: after every lesson ran, nothing was saved or written into the project."""
-    assert _git(clone, "status", "--porcelain") == ""
+    assert _git(clone, "status", "--porcelain") == "", _git(clone, "diff")[:3000]
