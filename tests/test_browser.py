@@ -193,6 +193,10 @@ def test_the_first_lesson_opens_replaying_links_to_the_readme_and_stays_unchange
     page.keyboard.press("Shift+Enter")
     banner = notebook.locator(".jp-CodeCell").first.locator(".jp-OutputArea-output")
     expect(banner).to_contain_text("replay · openai · gpt-5-mini · cassette 00_overview.yaml", timeout=60_000)
+    # The output comes before the kernel's reply, which brings the execution count: saving in
+    # between would store the cell as still running ([*], a null count).
+    prompt = notebook.locator(".jp-CodeCell").first.locator(".jp-InputPrompt")
+    expect(prompt).to_have_text("[1]:", timeout=60_000)
 
     # Save: what JupyterLab writes must be what is committed.
     page.keyboard.press("Control+s")
