@@ -46,3 +46,10 @@ def test_an_unknown_name_is_an_attribute_error():
         assert str(error) == "module 'helpers' has no attribute 'no_such_helper'"
     else:
         raise AssertionError("helpers.no_such_helper did not raise")
+
+
+def test_reading_a_notebook_builds_no_grammar():
+    # jsonschema 4.25+ imports rfc3987-syntax, which builds 38 grammars (2-3 s) in every
+    # process that imports nbformat: JupyterLab, nbval, `python -m helpers refresh`.
+    # requirements.txt holds jsonschema below that; this fails if it moves.
+    assert python("import sys, nbformat; print('rfc3987_syntax' in sys.modules)") == "False"

@@ -24,15 +24,8 @@ from helpers.recording.check import check_cassette
 from helpers.recording.journal import CRASH_AT, JOURNAL, recover
 
 POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
-# The record command in a subprocess. nbformat's schema validator pulls in
-# rfc3987_syntax, whose grammar takes seconds to build and which no notebook
-# here needs: leaving it out keeps these tests fast.
-COMMAND = [
-    sys.executable,
-    "-c",
-    "import sys; sys.modules['rfc3987_syntax'] = None\n"
-    "from helpers.__main__ import main; sys.exit(main(sys.argv[1:]))",
-]
+# The record command in a subprocess, as a maintainer runs it.
+COMMAND = [sys.executable, "-m", "helpers"]
 # helpers/recording/journal.py loaded alone (it needs only the standard library), so that
 # a subprocess starts in a tenth of a second.
 JOURNAL_ALONE = """
