@@ -216,3 +216,37 @@ def test_the_replay_transport_never_reaches_the_network_without_a_cassette():
     request = httpx2.Request("POST", "https://api.openai.com/v1/chat/completions", json={})
     with pytest.raises(ReplayMiss, match="replay sends no request to the network"):
         _ReplayTransport("06_the_loop").handle_request(request)
+
+
+def test_a_closed_session_puts_no_cassette_in_use(cassette_dir, no_network):
+    write_cassette(cassette_dir, "demo", {"model": "gpt-5-mini", "messages": USER}, completion({}), META)
+    client, model = setup("demo")
+    session = current_session()
+    session.close()  # before any request
+    with pytest.raises(RuntimeError, match="the client has been closed"):
+        client.chat.completions.create(model=model, messages=USER)
+    assert session._context is None  # and the cassette was never put in use
+
+
+def test_setup_leaves_vcrpy_to_the_first_request():
+    # vcrpy takes 0.2-0.3 s to import: the setup cell only reads the cassette's metadata,
+    # and the first request puts the cassette in use.
+    import subprocess
+    import sys
+
+    from support import ROOT
+
+    code = (
+        "import sys\n"
+        "from helpers import RUN_B_PROMPT, ARTICLE_TOOLS, setup\n"
+        "client, model = setup('06_the_loop')\n"
+        "print('vcr' in sys.modules)\n"
+        "reply = client.chat.completions.create(\n"
+        "    model=model, messages=[{'role': 'user', 'content': RUN_B_PROMPT}], tools=ARTICLE_TOOLS\n"
+        ")\n"
+        "print('vcr' in sys.modules, reply.choices[0].message.tool_calls[0].function.name)\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("LESSONS_")}
+    env["LESSONS_MODE"] = "replay"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.stdout.splitlines()[1:] == ["False", "True get_memory_info"], done.stderr

@@ -15,14 +15,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException
-from vcr.request import Request
-from vcr.serializers.yamlserializer import deserialize
+import yaml
 
 from .redact import machine_paths, redact
+
+# vcrpy is imported where it is used, not here: importing it takes 0.2-0.3 s (it
+# patches requests, urllib3, httpx and more), and a lesson's setup cell only reads
+# its cassette's metadata; replay loads vcrpy with the lesson's first request.
+if TYPE_CHECKING:
+    import vcr
+    from vcr.errors import CannotOverwriteExistingCassetteException
+    from vcr.request import Request
 
 MATCH_ON = ("method", "path", "body")
 # Everything else is dropped when recording: keys, cookies, organisation and
@@ -130,6 +135,8 @@ def make_vcr(*, sent_base: str, public_base: str) -> vcr.VCR:
         sent_base: The base URL requests are sent to.
         public_base: The provider's public base URL, which the cassette stores.
     """
+    import vcr
+
     paths = machine_paths()
     return vcr.VCR(
         serializer="yaml",
@@ -143,10 +150,18 @@ def make_vcr(*, sent_base: str, public_base: str) -> vcr.VCR:
 def read_cassette(path: Path) -> dict[str, Any]:
     """A cassette file as plain data (``interactions`` and ``metadata``).
 
-    Read with vcrpy's own cassette loader (safe, and libyaml's where it is
-    installed), as replay reads it: a lesson's setup reads the metadata this way.
+    Read with libyaml's safe loader, the one vcrpy's cassette loader extends; a
+    cassette that uses one of the few Python tags vcrpy also accepts (a tuple, a
+    ``BytesIO`` body) is read again with vcrpy's own loader. A lesson's setup reads
+    the metadata this way, before vcrpy is imported.
     """
-    data = deserialize(path.read_text(encoding="utf-8")) or {}
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.constructor.ConstructorError:
+        from vcr.serializers.yamlserializer import deserialize
+
+        data = deserialize(text) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path} is not a vcrpy cassette")
     data.setdefault("interactions", [])

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
-from vcr.errors import CannotOverwriteExistingCassetteException
-from vcr.serializers.compat import convert_body_to_bytes
 
 from ..settings import PROVIDERS, Settings, SettingsError, load_settings
 from ..tools.tape import Tape, use_tape
@@ -57,6 +57,7 @@ class Session:
     base_url: str = ""
     _context: Any = None
     _cassette: Any = None
+    _transport: _ReplayTransport | None = None
 
     def banner(self) -> str:
         """The one line a lesson's setup cell prints."""
@@ -72,6 +73,8 @@ class Session:
     def flush(self) -> None:
         """In record mode, write the scratch cassette as it stands now."""
         if self._cassette is not None and self.settings.mode == "record":
+            from vcr.serializers.compat import convert_body_to_bytes
+
             self._cassette._save(force=True)  # vcrpy saves only on exit otherwise
             # Saving turns the bodies held in memory into text; a request sent again
             # while recording is replayed from memory, and must find bytes there.
@@ -81,6 +84,8 @@ class Session:
     def close(self) -> None:
         """Stop using the cassette and the tape."""
         self.flush()
+        if self._transport is not None:
+            self._transport.before_first_request = None  # a closed session loads no cassette
         if self._context is not None:
             self._context.__exit__(None, None, None)
             self._context = self._cassette = None
@@ -95,18 +100,30 @@ class _ReplayTransport(httpx2.MockTransport):
     transport itself never opens a connection: a request that vcrpy let through
     would fail here, so replay cannot reach the network (and no TLS context is
     built for it, which saves a fifth of a second in every lesson's setup cell).
+
+    The cassette is put in use by ``before_first_request``, when the first request
+    is sent rather than in the setup cell: that is when vcrpy is imported (0.2-0.3 s).
     """
 
     def __init__(self, lesson: str) -> None:
         super().__init__(self._refuse)
         self.lesson = lesson
+        self.before_first_request: Callable[[], None] | None = None
+        self._lock = threading.Lock()
 
     def _refuse(self, request: httpx2.Request) -> httpx2.Response:
         """Reached only when no cassette is in use: replay sends nothing anywhere."""
         raise ReplayMiss(f"replay sends no request to the network, and no cassette is in use: {request.url}")
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        with self._lock:
+            start, self.before_first_request = self.before_first_request, None
+            if start is not None:
+                start()
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
         try:
+            # Looked up now: vcrpy has replaced MockTransport.handle_request while its cassette is in use.
             return super().handle_request(request)
         except CannotOverwriteExistingCassetteException as err:
             raise ReplayMiss(explain_miss(err, self.lesson)) from None
@@ -119,7 +136,7 @@ def _as_json(content: bytes) -> Any:
         return content.decode("utf-8", errors="replace")
 
 
-def _http_client(session_log: list[Exchange], lesson: str, replay: bool, on_response: Any) -> Any:
+def _http_client(session_log: list[Exchange], transport: _ReplayTransport | None, on_response: Any) -> Any:
     def log_request(request: httpx2.Request) -> None:
         session_log.append(Exchange(request.method, str(request.url), _as_json(request.read())))
 
@@ -131,7 +148,7 @@ def _http_client(session_log: list[Exchange], lesson: str, replay: bool, on_resp
         on_response()
 
     return openai.DefaultHttpx2Client(
-        transport=_ReplayTransport(lesson) if replay else None,
+        transport=transport,
         event_hooks={"request": [log_request], "response": [log_response]},
     )
 
@@ -195,6 +212,17 @@ def _start_recording(session: Session, settings: Settings, plan: dict[str, Any])
     use_tape(tape)
 
 
+def _use_cassette(session: Session) -> None:
+    """Put the session's cassette in use: vcrpy answers (replay) or records from now on."""
+    recorder = make_vcr(sent_base=session.base_url, public_base=PROVIDERS[session.provider].base_url)
+    session._context = recorder.use_cassette(
+        str(session.cassette),
+        record_mode="none" if session.settings.mode == "replay" else "new_episodes",
+        allow_playback_repeats=True,
+    )
+    session._cassette = session._context.__enter__()
+
+
 def start_session(lesson: str, cassette: str | None = None, settings: Settings | None = None) -> Session:
     """Start a lesson's session: the client, the cassette and the tool tape.
 
@@ -217,7 +245,8 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     mode = settings.mode
     exchanges: list[Exchange] = []
     # Requests are only sent once setup has returned, when _current is this session.
-    http = _http_client(exchanges, lesson, mode == "replay", lambda: _current and _current.flush())
+    transport = _ReplayTransport(lesson) if mode == "replay" else None
+    http = _http_client(exchanges, transport, lambda: _current and _current.flush())
     plan: dict[str, Any] = {}
     if mode == "replay":
         path: Path | None = settings.cassette_path(cassette)
@@ -234,16 +263,12 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     if path is not None:
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
-        recorder = make_vcr(sent_base=base_url, public_base=PROVIDERS[provider].base_url)
-        session._context = recorder.use_cassette(
-            str(path),
-            record_mode="none" if mode == "replay" else "new_episodes",
-            allow_playback_repeats=True,
-        )
-        session._cassette = session._context.__enter__()
         if mode == "replay":
+            session._transport = transport
+            transport.before_first_request = lambda: _use_cassette(session)
             use_tape(Tape("replay", metadata.get("tape", {})))
         else:
+            _use_cassette(session)
             _start_recording(session, settings, plan)
     else:
         use_tape(None)
