@@ -6,6 +6,11 @@ lessons, each only starting a kernel and importing ``openai``, run the same way
 floor run in turn, a few times each, in the same run, and the medians and their
 ratio are printed. The target is a ratio of 1.3 or less.
 
+The lessons alone (``notebooks/``, the same run without the unit tests) are timed
+in the same rounds, and their ratio to the floor printed too: it says how much the
+lessons' own cells cost beyond starting their kernels, apart from the 1,000-odd
+unit tests, which the floor has no counterpart for.
+
 Usage (from the project's root, in its virtual environment)::
 
     python scripts/benchmark.py                 # 3 rounds, browser test left out
@@ -74,22 +79,25 @@ def main(argv: list[str] | None = None) -> int:
     if not args.with_browser:
         suite.append("--ignore=tests/test_browser.py")
     count = lesson_count()
-    times: dict[str, list[float]] = {"suite": [], "floor": []}
+    lessons = [*pytest, "notebooks"]  # run as the suite runs them (pyproject.toml's options)
+    times: dict[str, list[float]] = {"suite": [], "lessons": [], "floor": []}
     passed = True
     with tempfile.TemporaryDirectory(prefix="floor-") as tmp:
         floor_dir = Path(tmp)
         write_floor(floor_dir, count)
         floor = [*pytest, "--nbval", *PARALLEL, "-c", str(floor_dir / "pytest.ini"), str(floor_dir)]
         for i in range(args.rounds):
-            for name, cmd, cwd in (("suite", suite, ROOT), ("floor", floor, floor_dir)):
+            runs = (("suite", suite, ROOT), ("lessons", lessons, ROOT), ("floor", floor, floor_dir))
+            for name, cmd, cwd in runs:
                 seconds, ok = timed(cmd, cwd)
                 times[name].append(seconds)
                 passed &= ok
                 print(f"round {i + 1}: {name} {times[name][-1]:.1f} s", flush=True)
-    suite_s, floor_s = statistics.median(times["suite"]), statistics.median(times["floor"])
+    suite_s, lessons_s, floor_s = (statistics.median(times[name]) for name in ("suite", "lessons", "floor"))
     print(f"{os.cpu_count()} cores, {count} lessons, {args.rounds} rounds (medians)")
     ratio = suite_s / floor_s
     print(f"suite {suite_s:.1f} s, floor {floor_s:.1f} s, suite/floor {ratio:.2f} (target <= 1.3)")
+    print(f"lessons alone {lessons_s:.1f} s, lessons/floor {lessons_s / floor_s:.2f}")
     return 0 if passed else 1
 
 

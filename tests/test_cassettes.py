@@ -180,3 +180,21 @@ def test_a_response_the_sdk_cannot_parse_is_caught(tmp_path):
     response = {**GOOD_RESPONSE, "choices": [{"index": 0, "message": {"role": "assistant"}}]}
     problems = check_cassette(make(tmp_path, GOOD_BODY, response))
     assert any("does not parse as chat" in p for p in problems), problems
+
+
+def test_a_cassette_is_read_without_vcrpy_unless_it_uses_a_python_tag(tmp_path):
+    from helpers.recording.cassettes import read_cassette
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("interactions: []\nmetadata: {provenance: authored}\nversion: 1\n", encoding="utf-8")
+    assert read_cassette(plain)["metadata"] == {"provenance": "authored"}
+    # vcrpy's loader also accepts a tuple; the safe loader refuses it, and vcrpy's reads it.
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text(
+        "interactions: []\nmetadata: {pair: !!python/tuple [a, b]}\nversion: 1\n", encoding="utf-8"
+    )
+    assert read_cassette(tagged)["metadata"] == {"pair": ("a", "b")}
+    unsafe = tmp_path / "unsafe.yaml"
+    unsafe.write_text("metadata: !!python/object/apply:os.getcwd []\n", encoding="utf-8")
+    with pytest.raises(yaml.YAMLError):
+        read_cassette(unsafe)
