@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -56,6 +57,9 @@ LAB_USER_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 WIDGET_FAILURES = ("Loading widget...", "Error displaying widget", "model not found")
+# A stepper's Next button, found by its text: its accessible name also holds the arrow
+# icon's glyph, so a lookup by role and exact name finds none and checks nothing.
+NEXT = re.compile(r"^\s*Next\s*$")
 
 
 def _require_browser() -> None:
@@ -256,27 +260,38 @@ def notebook_problems(page, widget_wait: float = 10.0) -> list[str]:
             break
         time.sleep(0.25)
     found += [f"widget not rendered: {t.strip()[:200]}" for t in broken]
-    return found + stuck_steppers(page)
+    stuck, clicked = stuck_steppers(page)
+    expected = page.evaluate(STEPPER_CELLS)
+    if clicked < expected:  # a check that found nothing to click has checked nothing
+        found.append(f"{expected} cells show a stepper, but {clicked} Next buttons were found and clicked")
+    return found + stuck
 
 
-def stuck_steppers(page, wait: float = 5.0) -> list[str]:
-    """Each output with an enabled "Next" button whose view does not change when it is clicked."""
-    found = []
+# How many code cells of the current lesson call the stepper.
+STEPPER_CELLS = """() => [...window.lessonPanel.content.model.cells]
+    .filter((cell) => cell.type === "code" && cell.sharedModel.source.includes("stepper("))
+    .length"""
+
+
+def stuck_steppers(page, wait: float = 5.0) -> tuple[list[str], int]:
+    """Click every enabled "Next" button: the outputs whose view did not change, and how many were clicked."""
+    found, clicked = [], 0
     outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output")
-    steppers = outputs.filter(has=page.get_by_role("button", name="Next", exact=True))
+    steppers = outputs.filter(has=page.locator("button", has_text=NEXT))
     for i in range(steppers.count()):
         output = steppers.nth(i)
-        button = output.get_by_role("button", name="Next", exact=True).first
+        button = output.locator("button", has_text=NEXT).first
         if not button.is_visible() or not button.is_enabled():
             continue
         before = output.text_content()
         button.click()
+        clicked += 1
         deadline = time.monotonic() + wait
         while output.text_content() == before and time.monotonic() < deadline:
             time.sleep(0.1)
         if output.text_content() == before:
             found.append(f"Next did not change the view: {before.strip()[:200]}")
-    return found
+    return found, clicked
 
 
 def _shut_down_kernels(lab: str) -> None:
@@ -335,7 +350,9 @@ def _broken_notebook(folder: Path) -> str:
     import nbformat
 
     cells = [
-        "import ipywidgets as w\nw.VBox([w.HTML('turn 1 of 2'), w.Button(description='Next')])",
+        # the stepper's shape: an icon beside the text, as lesson 06's Next button has
+        "import ipywidgets as w\n"
+        "w.VBox([w.HTML('turn 1 of 2'), w.Button(description='Next', icon='arrow-right')])",
         "raise ValueError('a lesson that breaks')",
         "print('never reached')",
     ]
