@@ -10,6 +10,7 @@ import yaml
 from support import META, completion, published, tool_call
 
 from helpers.__main__ import main
+from helpers.recording.cassettes import read_cassette
 from helpers.recording.check import check_cassette
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,8 +184,6 @@ def test_a_response_the_sdk_cannot_parse_is_caught(tmp_path):
 
 
 def test_a_cassette_is_read_without_vcrpy_unless_it_uses_a_python_tag(tmp_path):
-    from helpers.recording.cassettes import read_cassette
-
     plain = tmp_path / "plain.yaml"
     plain.write_text("interactions: []\nmetadata: {provenance: authored}\nversion: 1\n", encoding="utf-8")
     assert read_cassette(plain)["metadata"] == {"provenance": "authored"}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2
 import openai
 import pytest
 import yaml
-from support import META, completion
+from support import META, ROOT, completion
 from vcr.request import Request
 
 from helpers.recording.cassettes import ReplayMiss, rewrite_host, scrub_response
@@ -222,7 +225,7 @@ def test_a_closed_session_puts_no_cassette_in_use(cassette_dir, no_network):
     write_cassette(cassette_dir, "demo", {"model": "gpt-5-mini", "messages": USER}, completion({}), META)
     client, model = setup("demo")
     session = current_session()
-    session.close()  # before any request
+    session.close()  # before any request: the closed client refuses it before the transport sees it
     with pytest.raises(RuntimeError, match="the client has been closed"):
         client.chat.completions.create(model=model, messages=USER)
     assert session._context is None  # and the cassette was never put in use
@@ -231,11 +234,6 @@ def test_a_closed_session_puts_no_cassette_in_use(cassette_dir, no_network):
 def test_setup_leaves_vcrpy_to_the_first_request():
     # vcrpy takes 0.2-0.3 s to import: the setup cell only reads the cassette's metadata,
     # and the first request puts the cassette in use.
-    import subprocess
-    import sys
-
-    from support import ROOT
-
     code = (
         "import sys\n"
         "from helpers import RUN_B_PROMPT, ARTICLE_TOOLS, setup\n"
@@ -246,7 +244,7 @@ def test_setup_leaves_vcrpy_to_the_first_request():
         ")\n"
         "print('vcr' in sys.modules, reply.choices[0].message.tool_calls[0].function.name)\n"
     )
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("LESSONS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LESSONS_")}
     env["LESSONS_MODE"] = "replay"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.stdout.splitlines()[1:] == ["False", "True get_memory_info"], done.stderr

@@ -57,7 +57,6 @@ class Session:
     base_url: str = ""
     _context: Any = None
     _cassette: Any = None
-    _transport: _ReplayTransport | None = None
 
     def banner(self) -> str:
         """The one line a lesson's setup cell prints."""
@@ -84,8 +83,6 @@ class Session:
     def close(self) -> None:
         """Stop using the cassette and the tape."""
         self.flush()
-        if self._transport is not None:
-            self._transport.before_first_request = None  # a closed session loads no cassette
         if self._context is not None:
             self._context.__exit__(None, None, None)
             self._context = self._cassette = None
@@ -264,7 +261,6 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
         if mode == "replay":
-            session._transport = transport
             transport.before_first_request = lambda: _use_cassette(session)
             use_tape(Tape("replay", metadata.get("tape", {})))
         else:
