@@ -135,21 +135,30 @@ def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
     return None
 
 
+# Ranges that are never the public internet (IANA's special-purpose registries), listed
+# here because Python's ``is_global`` misses some of them, depending on its version.
+_NOT_PUBLIC = [
+    ipaddress.ip_network(network)
+    for network in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/8", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "fc00::/7", "fe80::/10",
+        "fec0::/10", "ff00::/8",
+    )
+]  # fmt: skip
+
+
 def is_public(ip: IPAddress) -> bool:
     """Whether an address is on the public internet: not loopback, private, link-local and the like.
 
-    Python's ``is_global`` misses multicast, some reserved ranges and IPv4
-    addresses inside IPv6 ones, depending on the version, so those are checked too.
+    An IPv6 address that carries an IPv4 one (``::ffff:127.0.0.1``, or 6to4's
+    ``2002::/16``) is judged by that IPv4 address too.
     """
     embedded = _embedded_ipv4(ip)
     if embedded is not None and not is_public(embedded):
         return False
-    special = ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback or ip.is_unspecified
-    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
-    return ip.is_global and not special and not site_local and ip not in _SHARED
-
-
-_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT; not "global" since Python 3.11 only
+    return ip.is_global and not any(ip in network for network in _NOT_PUBLIC)
 
 
 def _kind(ip: IPAddress) -> str:
