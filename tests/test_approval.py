@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
-from helpers.lessons.approval import Approval, decision_message, describe
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers.lessons.approval import Approval, decision_message, describe, visible
 
 CALL = {
     "id": "call_1",
@@ -63,3 +69,63 @@ def test_decision_messages_tell_the_model_what_happened() -> None:
     }
     denied = decision_message("call_1", "denied", "write_file")["content"]
     assert denied == "The user denied this call; write_file did not run. Do not retry it; tell the user."
+
+
+SPOOF = {
+    "id": "call_2",
+    "type": "function",
+    "function": {
+        "name": "write_file",
+        "arguments": json.dumps({"file_name": "report\u202etxt.exe", "text": "ok"}, ensure_ascii=False),
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("report\u202etxt.exe", "report\\u202etxt.exe"),
+        ("a\u202ab\u202bc\u202cd\u202de", "a\\u202ab\\u202bc\\u202cd\\u202de"),
+        ("\u2066\u2067\u2068\u2069", "\\u2066\\u2067\\u2068\\u2069"),
+        ("\u200e\u200f\u061c", "\\u200e\\u200f\\u061c"),
+        ("zero\u200bwidth\u200c\u200d\u2060\ufeff", "zero\\u200bwidth\\u200c\\u200d\\u2060\\ufeff"),
+        ("tab\tbell\x07esc\x1b[2J\x7f", "tab\\u0009bell\\u0007esc\\u001b[2J\\u007f"),
+        ("line\u2028para\u2029nbsp\u00a0", "line\\u2028para\\u2029nbsp\\u00a0"),
+        ("tag\U000e0041\U000e0042", "tag\\U000e0041\\U000e0042"),
+        ("filler\u3164\u115f", "filler\\u3164\\u115f"),
+        ("mem_ok.txt, 64% ü 内存 🙂", "mem_ok.txt, 64% ü 内存 🙂"),
+    ],
+)
+def test_visible_escapes_what_hides_or_reorders_text(text: str, shown: str) -> None:
+    assert visible(text) == shown
+
+
+@given(st.text().filter(lambda text: "\\" not in text))
+def test_visible_hides_nothing_and_changes_nothing_else(text: str) -> None:
+    shown = visible(text)
+    assert all(char == " " or unicodedata.category(char)[0] not in "CZ" for char in shown)
+    unescaped = re.sub(r"\\u([0-9a-f]{4})|\\U([0-9a-f]{8})", lambda m: chr(int(m[1] or m[2], 16)), shown)
+    assert unescaped == text
+
+
+def test_a_spoofed_file_name_is_shown_escaped_in_both_forms() -> None:
+    approval = Approval(SPOOF)
+    bundle = approval._repr_mimebundle_()
+    assert bundle["text/plain"] == (
+        'Approval pending: write_file(\n  file_name = "report\\u202etxt.exe"\n  text = "ok"\n)\n'
+        "[Approve] [Deny]"
+    )
+    shown = approval.box.children[0].value
+    assert shown == (
+        "<b>The model asks to run:</b><pre>write_file(\n  file_name = &quot;report\\u202etxt.exe&quot;\n"
+        "  text = &quot;ok&quot;\n)</pre>"
+    )
+    assert "\u202e" not in shown
+
+
+def test_hidden_characters_in_names_keys_and_bad_json_are_escaped() -> None:
+    assert (
+        describe("write\u200b_file", '{"file\u202e_name": 1}')
+        == "write\\u200b_file(\n  file\\u202e_name = 1\n)"
+    )
+    assert describe("w", "not json \u202e\n") == "w(not json \\u202e\\u000a)"

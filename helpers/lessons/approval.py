@@ -9,12 +9,19 @@ nbval and in replay nobody clicks: the lesson reads the decision through an
 
 The widget's ``text/plain`` form is fixed text, built from the call alone, so
 that a stored output is the same on every run.
+
+The name and arguments are the model's, and the model may be repeating a
+stranger's text, so what a person reads must be what the tool will get. Both
+forms show every character that could hide or disguise text as an escape: a
+file name "report", right-to-left override (U+202E), "txt.exe" displays as
+"reportexe.txt", and is shown as ``report\\u202etxt.exe``. See ``visible``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import unicodedata
 from typing import Any, Literal
 
 import ipywidgets as widgets
@@ -22,6 +29,42 @@ import ipywidgets as widgets
 from ..calling.untrusted import clip
 
 Decision = Literal["approved", "denied"]
+
+# Unicode categories that are invisible or reorder text: control, format (bidi
+# overrides and isolates, zero-width characters, tags), surrogates, private
+# use, unassigned, and line, paragraph and space separators other than " ".
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"}
+# Letters and marks that draw nothing: Hangul fillers, Khmer invisible vowels,
+# the combining grapheme joiner, Mongolian and standard variation selectors.
+_INVISIBLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0x180B, 0x1810)}
+_INVISIBLE |= {*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)}
+
+
+def _escape(char: str) -> str:
+    """One character as a Python-style escape: ``\\u202e``, or ``\\U000e0041`` beyond U+FFFF."""
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that hides or reorders text shown as an escape.
+
+    Bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+    U+061C), zero-width and other format characters, control characters, and
+    spaces other than U+0020 become ``\\uXXXX``; everything else is kept as it is.
+
+    Args:
+        text: Text from a model or a stranger.
+
+    Returns:
+        The text, safe to show a person who must decide on it.
+    """
+    return "".join(
+        _escape(char)
+        if char != " " and (unicodedata.category(char) in _HIDDEN_CATEGORIES or ord(char) in _INVISIBLE)
+        else char
+        for char in text
+    )
 
 
 def call_parts(call: Any) -> tuple[str, str, str]:
@@ -33,17 +76,18 @@ def call_parts(call: Any) -> tuple[str, str, str]:
 
 
 def describe(name: str, arguments: str, limit: int = 200) -> str:
-    """The call as a person should read it: each argument on its own line, long values shortened."""
+    """The call as a person should read it: one argument a line, long values shortened, nothing hidden."""
     try:
         values = json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):
         values = None
     if not isinstance(values, dict):
-        return f"{name}({clip(arguments, limit)})"
+        return f"{visible(name)}({visible(clip(arguments, limit))})"
     lines = [
-        f"  {key} = {clip(json.dumps(value, ensure_ascii=False), limit)}" for key, value in values.items()
+        f"  {visible(key)} = {visible(clip(json.dumps(value, ensure_ascii=False), limit))}"
+        for key, value in values.items()
     ]
-    return "\n".join([f"{name}(", *lines, ")"])
+    return "\n".join([f"{visible(name)}(", *lines, ")"])
 
 
 class Approval:
