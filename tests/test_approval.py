@@ -33,6 +33,8 @@ def test_describe_shortens_long_values_and_shows_bad_json_as_it_is() -> None:
 
 def test_nothing_clicked_means_the_default() -> None:
     approval = Approval(CALL)
+    assert approval.call is CALL
+    assert (approval.call_id, approval.name) == ("call_1", "write_file")
     assert approval.decision is None
     assert approval.decision_or() == "denied"
     assert approval.decision_or("approved") == "approved"

@@ -97,11 +97,13 @@ class Approval:
         call: The tool call (an SDK ``tool_call`` or its dict form).
 
     Attributes:
+        call: The tool call, as given (to run it once approved).
         call_id, name, arguments: The call's id, tool name and JSON arguments.
         decision: ``"approved"`` or ``"denied"`` once a button is clicked, else None.
     """
 
     def __init__(self, call: Any) -> None:
+        self.call = call
         self.call_id, self.name, self.arguments = call_parts(call)
         self.decision: Decision | None = None
         self.approve = widgets.Button(description="Approve", button_style="success", icon="check")
