@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from typing import Any
 
+import httpcore2
 import pytest
 
-from helpers.tools import web
+from helpers.tools import connect, web
 from helpers.tools.tape import Tape, use_tape
 from helpers.tools.web import PageError, check_url, fetch_allowed_page, fetch_page, fetch_text
 
@@ -39,6 +40,7 @@ REDIRECTS = {
     "/loop": "/loop",
     "/metadata": "http://169.254.169.254/latest/meta-data/",
     "/odd-metadata": "http://0xa9fea9fe/latest/meta-data/",
+    "/nowhere": "",
 }
 HOSTS: list[str] = []  # the Host header of every request the page server received
 
@@ -48,7 +50,8 @@ class _Pages(BaseHTTPRequestHandler):
         HOSTS.append(self.headers["host"])
         if self.path in REDIRECTS:
             self.send_response(302)
-            self.send_header("location", REDIRECTS[self.path])
+            if REDIRECTS[self.path]:
+                self.send_header("location", REDIRECTS[self.path])
             self.send_header("content-length", "0")
             self.end_headers()
             return
@@ -103,6 +106,11 @@ def test_every_redirect_is_checked(site: str, path: str, message: str) -> None:
     with pytest.raises(PageError) as raised:
         fetch_text(site + path, allowed_hosts={"127.0.0.1", "169.254.169.254"}, allowed_networks=LOOPBACK)
     assert str(raised.value).startswith(message)
+
+
+def test_a_redirect_to_nowhere_is_refused(site: str) -> None:
+    with pytest.raises(PageError, match="^the site answered 302 without saying where to go$"):
+        fetch_text(f"{site}/nowhere", allowed_networks=LOOPBACK)
 
 
 def test_endless_redirects_stop(site: str) -> None:
@@ -274,3 +282,18 @@ def test_a_name_that_resolves_to_any_non_public_address_is_refused(
     with pytest.raises(PageError) as raised:
         fetch_text("https://pages.test/")
     assert str(raised.value).startswith(message)
+
+
+def test_tls_is_started_for_the_name_not_the_address(site: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web, "resolve", _resolving_to("127.0.0.1")[1])
+    names: list[str | None] = []
+
+    def start_tls(self: object, **options: Any) -> None:  # httpcore2 passes them by name
+        names.append(options["server_hostname"])
+        raise httpcore2.ConnectError("stopped before the handshake")
+
+    monkeypatch.setattr(connect._DeadlineStream, "start_tls", start_tls)
+    port = site.rsplit(":", 1)[1]
+    with pytest.raises(PageError, match="^the page could not be read: ConnectError$"):
+        fetch_text(f"https://pages.test:{port}/tips", allowed_networks=LOOPBACK)
+    assert names == ["pages.test"]  # SNI and the certificate check use the name; the socket, the address

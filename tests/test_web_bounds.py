@@ -30,6 +30,10 @@ def _answer(attack: str) -> Iterator[bytes]:
         for _ in range(1000):
             yield b"a"
             time.sleep(TRICKLE)
+    elif attack == "endless-headers":  # headers as fast as the client takes them, up to 64 MB
+        yield b"HTTP/1.1 200 OK\r\n"
+        for _ in range(1024):
+            yield b"x-more: " + b"a" * 65536 + b"\r\n"
     else:  # "endless": a body as fast as the client takes it, up to 64 MB
         yield HEAD
         for _ in range(1024):
@@ -86,6 +90,13 @@ def test_an_endless_body_is_cut_at_max_bytes() -> None:
     assert text == "a" * 1000 + "\n[cut: the page is longer than 1,000 bytes]"
     assert elapsed < 2
     assert sent[0] < 10 * 1024 * 1024  # the reader stopped reading; the server gave up long before 64 MB
+
+
+def test_endless_headers_are_refused_after_100_kb() -> None:
+    refused = pytest.raises(PageError, match="^the page could not be read: RemoteProtocolError$")
+    with hostile("endless-headers") as (url, sent), refused:
+        fetch_text(url, allowed_networks=LOOPBACK)
+    assert sent[0] < 10 * 1024 * 1024
 
 
 def test_a_resolver_that_hangs_is_given_up_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:

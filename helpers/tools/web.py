@@ -167,7 +167,10 @@ def _get(pool: httpcore2.ConnectionPool, target: Target, max_bytes: int) -> tupl
     url = httpcore2.URL(scheme=target.scheme, host=target.host, port=target.port, target=target.path)
     with pool.stream("GET", url, headers=_HEADERS) as response:
         if response.status in (301, 302, 303, 307, 308):
-            return _header(response, b"location"), ""
+            location = _header(response, b"location")
+            if not location:
+                raise PageError(f"the site answered {response.status} without saying where to go")
+            return location, ""
         if response.status >= 400:
             raise PageError(f"the site answered {response.status} {_phrase(response.status)}".rstrip())
         return None, _read_text(response, max_bytes)
