@@ -192,6 +192,13 @@ def test_public_hosts_pass_in_one_form(url: str, host: str) -> None:
     assert check_url(url) == host
 
 
+def test_allowed_hosts_are_compared_in_one_form() -> None:
+    assert check_url("https://xn--bcher-kva.example/", ["Bücher.Example."]) == "xn--bcher-kva.example"
+    assert check_url("https://m.example/", (host for host in ["m.example"])) == "m.example"
+    with pytest.raises(PageError, match="^m.example is not a site this tool may read \\(allowed: none\\)$"):
+        check_url("https://m.example/", [])
+
+
 def test_allowed_hosts_must_not_be_one_string() -> None:
     with pytest.raises(TypeError) as raised:
         check_url("https://m/", "memory-tips.example")

@@ -70,8 +70,8 @@ def _ipv4(host: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
-def _host(raw: str) -> str:
-    """The host in the one form that is checked and connected to."""
+def host_form(raw: str) -> str:
+    """A host in the one form that is checked and connected to: lower case, IDNA, no trailing dot."""
     host = raw.lower().removesuffix(".")
     try:
         return str(ipaddress.ip_address(host))
@@ -125,7 +125,7 @@ def parse_url(url: object) -> Target:
         raise PageError(f"the address {url[:80]!r} has no valid port") from None
     query = f"?{parts.query}" if parts.query else ""
     path = quote((parts.path or "/") + query, safe=_PATH_SAFE)
-    return Target(parts.scheme.lower(), _host(hostname), port, path)
+    return Target(parts.scheme.lower(), host_form(hostname), port, path)
 
 
 def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:

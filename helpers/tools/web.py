@@ -30,7 +30,7 @@ from urllib.parse import urljoin
 import httpcore2
 import httpx2
 
-from .address import IPAddress, PageError, Target, check_address, networks, parse_url
+from .address import IPAddress, PageError, Target, check_address, host_form, networks, parse_url
 from .connect import PinnedBackend, resolve
 from .tape import observation
 
@@ -49,12 +49,13 @@ def _allowed(allowed_hosts: Collection[str] | None) -> set[str] | None:
     """The allow-list in lower case; TypeError for one string, which would be read letter by letter."""
     if allowed_hosts is None:
         return None
-    if isinstance(allowed_hosts, (str, bytes)) or not all(isinstance(h, str) for h in allowed_hosts):
+    hosts = None if isinstance(allowed_hosts, (str, bytes)) else tuple(allowed_hosts)
+    if hosts is None or not all(isinstance(host, str) for host in hosts):
         raise TypeError(
             "allowed_hosts must be a collection of host names, such as ('memory-tips.example',), "
             f"not {allowed_hosts!r}"
         )
-    return {host.lower().removesuffix(".") for host in allowed_hosts}
+    return {host_form(host) for host in hosts}  # "Bücher.example." matches xn--bcher-kva.example
 
 
 def _check(target: Target, allowed: set[str] | None, allowed_networks: Collection[str]) -> Target:
