@@ -210,6 +210,21 @@ def test_allowed_hosts_must_not_be_one_string() -> None:
         fetch_text("https://m/", allowed_networks="127.0.0.1")
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a number of seconds above 0, not 0"),
+        ({"timeout": float("nan")}, "timeout must be a number of seconds above 0, not nan"),
+        ({"max_bytes": -1}, "max_bytes must be a whole number above 0, not -1"),
+        ({"max_bytes": 1.5}, "max_bytes must be a whole number above 0, not 1.5"),
+    ],
+)
+def test_limits_that_bound_nothing_are_refused(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        fetch_text("https://m.example/", **options)
+    assert str(raised.value) == message and type(raised.value) is ValueError
+
+
 def test_a_silent_server_times_out() -> None:
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 
+import httpcore2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.tools import web
 from helpers.tools.address import IPAddress, PageError, is_public, parse_url
 from helpers.tools.web import check_url
 
@@ -120,6 +122,20 @@ def test_any_text_is_a_host_or_a_page_error(url: str) -> None:
         assert "\n" not in str(error) and len(str(error)) < 300
     else:
         assert host == parse_url(url).host and host.isascii() and host.isprintable()
+
+
+@given(st.lists(st.one_of(URL_PARTS, NASTY, st.text(max_size=20)), max_size=8).map("".join))
+def test_fetch_text_on_any_text_is_a_page_error(url: str) -> None:
+    # No network: names resolve to a private address, and a public IP's connection is refused here.
+    def no_connection(*args: object, **kwargs: object) -> None:
+        raise httpcore2.ConnectError("no network in tests")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(web, "resolve", lambda *args: [ipaddress.ip_address("10.0.0.1")])
+        patch.setattr(web.PinnedBackend, "connect_tcp", no_connection)
+        with pytest.raises(PageError) as raised:
+            web.fetch_text(url, timeout=1.0)
+    assert "\n" not in str(raised.value)
 
 
 @given(st.text(min_size=2049, max_size=5000))

@@ -22,6 +22,7 @@ prompt injection through a web page.
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from collections.abc import Collection
 from http import HTTPStatus
@@ -177,6 +178,14 @@ def _get(pool: httpcore2.ConnectionPool, target: Target, max_bytes: int) -> tupl
         return None, _read_text(response, max_bytes)
 
 
+def _check_limits(timeout: float, max_bytes: int) -> None:
+    """ValueError for a limit that would bound nothing (0, negative, NaN, infinite, not a number)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a number of seconds above 0, not {timeout!r}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a whole number above 0, not {max_bytes!r}")
+
+
 def fetch_text(
     url: str,
     *,
@@ -203,7 +212,9 @@ def fetch_text(
         PageError: A refused address, a redirect to one, an error status, a body
             that is not text, a timeout, or a network error.
         TypeError: ``allowed_hosts`` or ``allowed_networks`` given as one string.
+        ValueError: ``timeout`` or ``max_bytes`` not above 0.
     """
+    _check_limits(timeout, max_bytes)
     allowed = _allowed(allowed_hosts)
     allowed_networks = ALLOWED_NETWORKS if allowed_networks is None else allowed_networks
     networks(allowed_networks)
