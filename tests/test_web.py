@@ -160,6 +160,7 @@ def test_what_is_not_a_text_page_is_refused(site: str, path: str, message: str) 
             "the address 'https://m.example\\\\@evil.example/' holds a user name",
         ),
         ("https://m.example:99999/", "the address 'https://m.example:99999/' has no valid port"),
+        ("https://m.example:0/", "the address 'https://m.example:0/' has no valid port"),
         ("https://[::1/", "the address 'https://[::1/' is not a valid URL"),
         ("https://m..example/", "the host 'm..example' is not a valid host name"),
         ("https://1.2.3.4.5/", "the host '1.2.3.4.5' is neither a name nor an IPv4 address"),

@@ -120,9 +120,11 @@ def parse_url(url: object) -> Target:
     if not hostname:
         raise PageError(f"the address {url[:80]!r} names no host")
     try:
-        port = parts.port or SCHEMES[parts.scheme.lower()]
+        port = parts.port if parts.port is not None else SCHEMES[parts.scheme.lower()]
     except ValueError:
-        raise PageError(f"the address {url[:80]!r} has no valid port") from None
+        port = 0
+    if not port:
+        raise PageError(f"the address {url[:80]!r} has no valid port")
     query = f"?{parts.query}" if parts.query else ""
     path = quote((parts.path or "/") + query, safe=_PATH_SAFE)
     return Target(parts.scheme.lower(), host_form(hostname), port, path)
