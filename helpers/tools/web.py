@@ -228,7 +228,7 @@ def fetch_text(
             try:
                 location, text = _get(pool, target, max_bytes)
             except httpcore2.TimeoutException:  # no operation has a timeout of its own: the deadline passed
-                raise PageError(f"the page took more than {timeout:g} seconds to arrive") from None
+                raise PageError(f"the page did not arrive within {timeout:g} s") from None
             except _NETWORK_ERRORS as err:
                 raise PageError(f"the page could not be read: {type(err).__name__}") from err
             if location is None:
