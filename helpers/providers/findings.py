@@ -67,7 +67,7 @@ def _call(call: Any, offered: set[str]) -> list[str]:
     if "type" not in call:
         found.append("no type")
     elif call["type"] != "function":
-        found.append(f"type {call['type']!r}")
+        found.append(f"type {str(call['type'])[:20]!r}")
     if "index" in call:
         found.append("index in calls")
     function = call.get("function")
@@ -75,7 +75,7 @@ def _call(call: Any, offered: set[str]) -> list[str]:
         return [*found, f"function {_kind(function)}"]
     name = function.get("name")
     if name not in offered:
-        found.append(f"called {name!r}, not offered" if isinstance(name, str) else f"name {_kind(name)}")
+        found.append(f"called {name[:40]!r}, not offered" if isinstance(name, str) else f"name {_kind(name)}")
     return found + [problem for problem in [_arguments(function.get("arguments"))] if problem]
 
 
@@ -96,7 +96,7 @@ def call_findings(message: dict[str, Any], finish: Any, offered: set[str]) -> li
     for call in calls:
         found += [f for f in _call(call, offered) if f not in found]
     if calls and finish != "tool_calls":
-        found.append(f"finish_reason {finish!r} beside calls")
+        found.append(f"finish_reason {str(finish)[:20]!r} beside calls")
     return found
 
 
@@ -133,7 +133,7 @@ def stream_shape(chunks: list[Any]) -> str:
         "no usage" if not usage else "usage chunk" if not usage[-1].get("choices") else "usage on last",
     ]
     if len(dicts) < len(chunks):
-        shape.append(f"{_count(len(chunks) - len(dicts), 'line')} not JSON")
+        shape.append(f"{_count(len(chunks) - len(dicts), 'line')} not a JSON object")
     return ", ".join(shape)
 
 

@@ -88,10 +88,10 @@ class _Probe:
         self.first: dict[str, Any] = {}
         self.shape = "-"
 
-    def scrub(self, text: Any) -> str:
-        """Text from the server, one line, clipped, every piece of a secret replaced."""
+    def scrub(self, text: Any, shown: int = _SHOWN) -> str:
+        """Text from the server, one line, clipped to ``shown`` characters, secrets replaced."""
         text = mask(" ".join(str(text)[:4000].split()), self.secrets)
-        return text[:_SHOWN] + "…" if len(text) > _SHOWN else text
+        return text[:shown] + "…" if len(text) > shown else text
 
     def check(self, run: Callable[[], str]) -> str:
         """Run one check; whatever happens becomes its outcome."""
@@ -271,7 +271,7 @@ def probe(
         ("stream", _stream),
     ):
         setattr(row, field, p.check(lambda check=check: check(p)))
-    row.stream_shape = p.scrub(p.shape)
+    row.stream_shape = p.scrub(p.shape, shown=3 * _SHOWN)
 
     def ask(messages: list[dict[str, Any]], tools: list[Any]) -> dict[str, Any]:
         return p.ask(messages, tools=tools)
@@ -290,4 +290,4 @@ def _read_first(row: Row, p: _Probe) -> None:
     row.ids = p.scrub(id_shape(calls[0].get("id"))) if calls else "-"
     row.reasoning = next((f for f in REASONING_FIELDS if isinstance(p.first.get(f), str)), "-")
     found = call_findings(p.first, p.first.get("_finish"), OFFERED) if p.first else []
-    row.findings = p.scrub("; ".join(found) or "none") if p.first else "-"
+    row.findings = p.scrub("; ".join(found) or "none", shown=3 * _SHOWN) if p.first else "-"
