@@ -133,3 +133,12 @@ def test_pieces_of_the_key_a_server_echoes_are_never_shown(capsys, monkeypatch):
     quoted = '{"detail": "key ***…*** has no quota", "choices": []}'
     assert row.tools == f"error (ValueError: no message in the reply: {quoted})"
     assert row.stream == "refused (401: stream refused for ***)"
+
+
+def test_a_key_in_the_base_urls_query_is_not_shown(capsys):
+    with LoopbackServer(Script([]), respond=echoing) as server:
+        url = f"{server.base_url}?api-version=1&key={KEY}"
+        assert main(["--base-url", url, "--model", "m", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["endpoint"] == f"{server.base_url}?api-version=***&key=***"
+    assert not any(piece in json.dumps(row) for piece in pieces(KEY))

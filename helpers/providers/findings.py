@@ -46,17 +46,30 @@ def _kind(value: Any) -> str:
     return kinds.get(type(value), f"a number ({value})" if isinstance(value, int | float) else "junk")
 
 
+def json_or_none(text: str) -> Any:
+    """A stream's data line as JSON; None when it is not JSON (the stream's shape then says so)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def is_json(text: Any) -> bool:
+    """Whether ``text`` is a string holding JSON."""
+    try:
+        json.loads(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _arguments(arguments: Any) -> str | None:
     """What is wrong with a call's ``arguments``, or None."""
     if arguments is None:
         return "arguments null"
     if not isinstance(arguments, str):
         return f"arguments {_kind(arguments)}, not a string"
-    try:
-        json.loads(arguments)
-    except ValueError:
-        return "arguments not JSON"
-    return None
+    return None if is_json(arguments) else "arguments not JSON"
 
 
 def _call(call: Any, offered: set[str]) -> list[str]:

@@ -47,13 +47,18 @@ def _mask_pieces(text: str, secret: str) -> str:
 
 
 def url_secrets(url: str) -> list[str]:
-    """A URL's user, password and query values: what must never be shown."""
+    """A URL's user, password and query values of 4+ characters: what must never be shown.
+
+    Shorter ones (``?api-version=1``) are left out: masking them would blank every
+    ``1`` in the row, and the URL itself is only ever shown with them replaced.
+    """
     try:
         parts = urlsplit(url)
         found = [parts.username or "", parts.password or ""]
-        return found + [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
+        found += [value for _, value in parse_qsl(parts.query, keep_blank_values=True)]
     except ValueError:
         return [url]
+    return [value for value in found if len(value) >= MIN_PIECE]
 
 
 def base_url_problem(url: str) -> str | None:

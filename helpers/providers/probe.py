@@ -23,7 +23,15 @@ import openai
 
 from ..calling.stream import REASONING_FIELDS, assemble_stream
 from ..recording.redact import redact_url
-from .findings import call_findings, content_shape, id_shape, stream_findings, stream_shape
+from .findings import (
+    call_findings,
+    content_shape,
+    id_shape,
+    is_json,
+    json_or_none,
+    stream_findings,
+    stream_shape,
+)
 from .masking import base_url_problem, mask, url_secrets
 from .sendback import second_turn
 
@@ -191,28 +199,12 @@ def _stream(probe: _Probe) -> str:
     ) as response:
         for line in response.iter_lines():
             if line.startswith("data:") and line[5:].strip() != "[DONE]":
-                chunks.append(_json_or_none(line[5:]))
+                chunks.append(json_or_none(line[5:]))
     probe.shape = ", ".join([stream_shape(chunks), *stream_findings(chunks)])
     calls = assemble_stream([c for c in chunks if isinstance(c, dict)]).message().get("tool_calls") or []
     if not calls:
         return "no tool call streamed"
-    return "assembles" if all(_is_json(c["function"]["arguments"]) for c in calls) else "arguments not JSON"
-
-
-def _json_or_none(text: str) -> Any:
-    """A data line's JSON; None when it is not JSON (the shape then says so)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _is_json(text: Any) -> bool:
-    try:
-        json.loads(text)
-    except (TypeError, ValueError):
-        return False
-    return True
+    return "assembles" if all(is_json(c["function"]["arguments"]) for c in calls) else "arguments not JSON"
 
 
 def _responses(probe: _Probe) -> str:
@@ -240,7 +232,7 @@ def probe(
         model: The model to ask.
         api_key: The key to send with a base URL; never shown (replaced by ``***``).
         label: How the row was obtained; default ``measured (<today>, <model>)``.
-        endpoint: The row's name; default the base URL.
+        endpoint: The row's name; default the base URL (credentials and query values as ``***``).
         timeout: Seconds each request may take; after one times out the rest are skipped.
         extra_body: Fields added to every Chat Completions request (``{"enable_thinking": True}``).
 
@@ -257,9 +249,15 @@ def probe(
     else:
         client = client_or_base_url.with_options(timeout=timeout, max_retries=0)
         api_key = api_key or client.api_key
-    name = endpoint or redact_url(str(client.base_url).rstrip("/"))
+    url = client_or_base_url if isinstance(client_or_base_url, str) else str(client.base_url)
+    name = endpoint or redact_url(url.rstrip("/"))
     row = Row(name, model, label or f"measured ({datetime.date.today().isoformat()}, {model})")
-    p = _Probe(client, model, [api_key, *url_secrets(str(client.base_url))], extra_body)
+    _run(row, _Probe(client, model, [api_key, *url_secrets(url)], extra_body))
+    return row
+
+
+def _run(row: Row, p: _Probe) -> None:
+    """Every check in turn, each outcome into its column."""
     row.tools = p.check(lambda: _first(p))
     _read_first(row, p)
     for field, check in (
@@ -272,14 +270,10 @@ def probe(
     ):
         setattr(row, field, p.check(lambda check=check: check(p)))
     row.stream_shape = p.scrub(p.shape, shown=3 * _SHOWN)
-
-    def ask(messages: list[dict[str, Any]], tools: list[Any]) -> dict[str, Any]:
-        return p.ask(messages, tools=tools)
-
-    row.second_turn, rules = second_turn(ask, p.check, ASK, p.first, TOOLS)
+    turn = second_turn(lambda messages, tools: p.ask(messages, tools=tools), p.check, ASK, p.first, TOOLS)
+    row.second_turn, rules = turn
     row.send_back_rules = p.scrub(rules)
     row.responses = p.check(lambda: _responses(p))
-    return row
 
 
 def _read_first(row: Row, p: _Probe) -> None:

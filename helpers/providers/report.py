@@ -147,7 +147,7 @@ def _measure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Row:
         base_url,
         model,
         api_key=key,
-        endpoint=args.provider or base_url,
+        endpoint=args.provider or "",  # else the base URL, shown without its query values
         timeout=args.timeout,
         extra_body=extra,
     )
