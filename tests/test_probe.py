@@ -68,6 +68,7 @@ EXPECTED = {
             'index, finish tool_calls, usage chunk, later deltas "id": "", trailing empty arguments'
         ),
         "content": '""',
+        "findings": "index in calls",
         "responses": "no (404)",
     },
     "deepseek": {

@@ -136,6 +136,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
         Behaviour(
             "dashscope",
             id_hex=True,
+            call_index=True,
             content="empty",
             choices_refused={"required": "enable_thinking", "named": "enable_thinking"},
             parallel="opt-in",
@@ -146,7 +147,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
             responses=False,
             sources={
                 "ids": QWEN_FIXTURE,
-                "content": QWEN_FIXTURE,
+                "content": QWEN_FIXTURE + " (index inside calls)",
                 "tool_choice": QWEN_FC + " (required or a named function refused in thinking mode)",
                 "parallel": QWEN_FC + " (parallel_tool_calls, default false)",
                 "strict": "not documented on " + QWEN_FC + ": emulated as accepted, not enforced",
