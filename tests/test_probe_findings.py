@@ -60,7 +60,7 @@ def test_tool_calls_that_is_not_a_list_is_a_finding_not_a_crash():
 
 
 def test_openrouter_shapes_are_named():
-    # OpenRouter: id "0", arguments null on the first delta, the name repeated on each delta.
+    # As reported for OpenRouter: id "0", arguments null on the first delta, the name on each delta.
     first = completion({"content": "", "tool_calls": [{"id": "0", "type": "function", "function": WEATHER}]})
     head = {"index": 0, "id": "0", "type": "function"}
     stream = [
@@ -158,6 +158,13 @@ def test_no_whole_reply_makes_the_findings_raise(message, finish):
 def test_no_stream_makes_the_shape_or_findings_raise(chunks):
     assert stream_shape(chunks).count(",") >= 2
     assert all(isinstance(f, str) for f in stream_findings(chunks))
+
+
+def test_delta_tool_calls_that_is_not_a_list_is_named():
+    assert stream_findings([chunk({"tool_calls": 5}), chunk({"tool_calls": "x"})]) == [
+        "delta tool_calls is a number (5)",
+        "delta tool_calls is a string",
+    ]
 
 
 def test_arguments_null_and_a_missing_type_in_a_whole_call():

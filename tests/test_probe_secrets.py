@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 
+import openai
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,6 +113,14 @@ def test_the_probe_function_refuses_credentials_without_quoting_them():
     with pytest.raises(ValueError, match="must not carry credentials") as refused:
         probe("http://admin:hunter22@127.0.0.1:9/v1", "m")
     assert "hunter22" not in str(refused.value)
+
+
+def test_a_client_whose_url_carries_credentials_is_probed_without_showing_them():
+    client = openai.OpenAI(base_url="http://admin:hunter22@127.0.0.1:9/v1", api_key=KEY)
+    row = probe(client, "m", timeout=2)  # nothing listens on port 9: every check fails to connect
+    assert row.endpoint == "http://***@127.0.0.1:9/v1"
+    assert row.tools == "error (APIConnectionError: Connection error.)"
+    assert "hunter22" not in json.dumps(row.as_dict())
 
 
 def echoing(path, body):
