@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from helpers.providers.findings import call_findings, stream_findings, stream_shape
 from helpers.providers.probe import Row, probe
+from helpers.providers.sendback import FOREIGN_ID, OPENAI_ID
 from helpers.recording.loopback import LoopbackServer, Reply, Script
 
 OFFERED = {"get_weather", "get_time"}
@@ -88,6 +89,28 @@ def test_a_plain_reply_with_every_whole_call_quirk():
         "index in calls; called 'get_stock', not offered; arguments not JSON; "
         "finish_reason 'stop' beside calls"
     )
+
+
+def test_the_foreign_ids_are_of_openais_form():
+    assert all(OPENAI_ID.fullmatch(FOREIGN_ID.format(n=n)) for n in range(12))
+
+
+def test_only_a_400_on_the_changed_turn_counts_as_a_rule():
+    first = completion({"content": "", "tool_calls": [{"id": "pcZFHqej8", "function": WEATHER}]})
+
+    def busy(path: str, body: Any) -> Reply:
+        if body.get("stream") or path.endswith("/responses"):
+            return Reply(body={"error": {"message": "no"}}, status=404)
+        messages = body["messages"]
+        if len(messages) == 1:
+            return Reply(body=first)
+        own = messages[1]["tool_calls"][0]["id"] == "pcZFHqej8"
+        text = completion({"content": "Sunny."}, "stop")
+        return Reply(body=text) if own else Reply(body={"error": {"message": "slow down"}}, status=429)
+
+    with LoopbackServer(Script([]), respond=busy) as server:
+        row = probe(server.base_url, "m", api_key="sk-test", timeout=5)
+    assert (row.second_turn, row.send_back_rules) == ("answered", "none found")
 
 
 def test_a_refused_second_turn_names_its_rule():

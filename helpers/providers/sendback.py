@@ -22,8 +22,9 @@ from .findings import id_shape
 
 RESULT = json.dumps({"city": "Paris", "weather": "sunny", "celsius": 21})
 OPENAI_ID = re.compile(r"call_[A-Za-z0-9]{24}")
-FOREIGN_ID = "call_{n:02d}" + "aB3dE5gH7jK9mN1pQ3sT5"  # OpenAI's form: call_ + 24 letters and digits
+FOREIGN_ID = "call_{n:02d}aB3dE5gH7jK9mN1pQ3sT5u"  # OpenAI's form: call_ + 24 letters and digits
 
+REFUSED = "refused (400"  # a rule broken; a 429 or a 500 says nothing about the history
 Ask = Callable[[list[dict[str, Any]], list[dict[str, Any]]], dict[str, Any]]
 
 
@@ -88,10 +89,10 @@ def second_turn(
     field = next((f for f in REASONING_FIELDS if assistant.get(f)), None)
     if field:
         stripped = {key: value for key, value in assistant.items() if key != field}
-        if check(lambda: send(stripped)).startswith("refused"):
+        if check(lambda: send(stripped)).startswith(REFUSED):
             rules.append(f"{field} must be sent back")
     ids = [call.get("id") for call in calls]
     own_form = all(isinstance(i, str) and OPENAI_ID.fullmatch(i) for i in ids)
-    if not own_form and check(lambda: send(_with_foreign_ids(assistant))).startswith("refused"):
+    if not own_form and check(lambda: send(_with_foreign_ids(assistant))).startswith(REFUSED):
         rules.append(f"only its own ids ({id_shape(ids[0])})")
     return outcome, "; ".join(rules) or "none found"
