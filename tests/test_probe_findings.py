@@ -176,11 +176,32 @@ def test_no_whole_reply_makes_the_findings_raise(message, finish):
     assert all(isinstance(f, str) and f for f in found)
 
 
+TOOL_DELTA = st.fixed_dictionaries(
+    {},
+    optional={
+        "index": JSON,
+        "id": JSON,
+        "type": JSON,
+        "function": st.fixed_dictionaries({}, optional={"name": JSON, "arguments": JSON}) | JSON,
+    },
+)
+CHUNK = st.builds(
+    lambda calls, finish: {"choices": [{"delta": {"tool_calls": calls}, "finish_reason": finish}]},
+    st.lists(TOOL_DELTA, max_size=3) | JSON,
+    JSON,
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(chunks=st.lists(JSON, max_size=5))
+@given(chunks=st.lists(CHUNK | JSON, max_size=5))
 def test_no_stream_makes_the_shape_or_findings_raise(chunks):
     assert stream_shape(chunks).count(",") >= 2
     assert all(isinstance(f, str) for f in stream_findings(chunks))
+
+
+def test_an_index_that_is_a_list_is_read_not_raised():
+    deltas = [{"index": [0], "id": "a", "function": {"name": "get_weather"}}, {"index": [0], "id": ""}]
+    assert stream_findings([chunk({"tool_calls": deltas})]) == ['later deltas "id": ""']
 
 
 def test_delta_tool_calls_that_is_not_a_list_is_named():

@@ -84,6 +84,7 @@ BAD = [
     (["--base-url", "http://localhost:9/v1", "--model", "m", "--extra-body", "{"], "is not JSON"),
     (["--base-url", "http://localhost:9/v1", "--model", "m", "--extra-body", "[1]"], "a JSON object"),
     (["--emulate", "nobody"], "invalid choice"),
+    (["--emulate", "all", "http://admin:hunter22@host/v1"], "unrecognized arguments: http://***@host/v1"),
 ]
 
 
@@ -94,7 +95,7 @@ def test_each_usage_error_is_one_line_and_exit_2(argv, says, capsys):
     out, err = capsys.readouterr()
     assert (stopped.value.code, out) == (2, "")
     assert err.count("\n") == 1 and err.startswith("python -m helpers probe: ") and says in err
-    assert "hunter22" not in err
+    assert "hunter22" not in err and "admin" not in err
 
 
 def test_the_command_itself_refuses_credentials_in_one_line():

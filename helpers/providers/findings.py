@@ -163,7 +163,7 @@ def stream_findings(chunks: list[Any]) -> list[str]:
     last: dict[Any, dict[str, Any]] = {}
     for delta in deltas:
         function = _function(delta)
-        index = delta.get("index")
+        index = repr(delta.get("index"))  # a junk index may be a list, which cannot be a key
         later = index in seen
         seen[index], last[index] = seen.get(index, 0) + 1, function
         phrases = []

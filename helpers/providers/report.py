@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -74,7 +75,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a usage error as one line on stderr (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        """Print ``python -m helpers probe: <message>`` and exit 2."""
+        """Print ``python -m helpers probe: <message>`` and exit 2, any URL's credentials as ``***``."""
+        message = re.sub(r"://[^/\s@]*@", "://***@", message)
         self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
