@@ -169,13 +169,6 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(message=st.dictionaries(st.sampled_from(["tool_calls", "content"]), JSON), finish=JSON)
-def test_no_whole_reply_makes_the_findings_raise(message, finish):
-    found = call_findings(message, finish, OFFERED)
-    assert all(isinstance(f, str) and f for f in found)
-
-
 TOOL_DELTA = st.fixed_dictionaries(
     {},
     optional={
@@ -190,6 +183,16 @@ CHUNK = st.builds(
     st.lists(TOOL_DELTA, max_size=3) | JSON,
     JSON,
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    message=st.fixed_dictionaries({}, optional={"tool_calls": st.lists(TOOL_DELTA, max_size=3) | JSON}),
+    finish=JSON,
+)
+def test_no_whole_reply_makes_the_findings_raise(message, finish):
+    found = call_findings(message, finish, OFFERED)
+    assert all(isinstance(f, str) and f for f in found)
 
 
 @settings(max_examples=300, deadline=None)
@@ -209,6 +212,11 @@ def test_delta_tool_calls_that_is_not_a_list_is_named():
         "delta tool_calls is a number (5)",
         "delta tool_calls is a string",
     ]
+
+
+def test_a_name_that_is_not_a_string_is_named():
+    call = {"id": "x", "type": "function", "function": {"name": [1], "arguments": "{}"}}
+    assert call_findings({"tool_calls": [call]}, "tool_calls", OFFERED) == ["name a list"]
 
 
 def test_arguments_null_and_a_missing_type_in_a_whole_call():

@@ -87,8 +87,10 @@ def _call(call: Any, offered: set[str]) -> list[str]:
     if not isinstance(function, dict):
         return [*found, f"function {_kind(function)}"]
     name = function.get("name")
-    if name not in offered:
-        found.append(f"called {name[:40]!r}, not offered" if isinstance(name, str) else f"name {_kind(name)}")
+    if not isinstance(name, str):
+        found.append(f"name {_kind(name)}")
+    elif name not in offered:
+        found.append(f"called {name[:40]!r}, not offered")
     return found + [problem for problem in [_arguments(function.get("arguments"))] if problem]
 
 
