@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -214,6 +215,16 @@ def test_delta_tool_calls_that_is_not_a_list_is_named():
     ]
 
 
+def test_junk_values_are_named_by_their_kind():
+    calls = [None, 3, {"id": "", "type": None, "function": WEATHER}]
+    assert call_findings({"tool_calls": calls}, None, OFFERED) == [
+        "a call is null",
+        "a call is a number (3)",
+        "type null",
+        "finish_reason null beside calls",
+    ]
+
+
 def test_a_name_that_is_not_a_string_is_named():
     call = {"id": "x", "type": "function", "function": {"name": [1], "arguments": "{}"}}
     assert call_findings({"tool_calls": [call]}, "tool_calls", OFFERED) == ["name a list"]
@@ -235,3 +246,21 @@ def test_openai_shaped_replies_give_no_finding():
     }
     later = {"index": 0, "function": {"arguments": json.dumps({"city": "Paris"})}}
     assert stream_findings([chunk({"tool_calls": [head]}), chunk({"tool_calls": [later]})]) == []
+
+
+JUNK = [
+    [],
+    "a string",
+    {"choices": [None]},
+    {"choices": "x"},
+    completion({"tool_calls": [{"function": "get_weather"}]}),
+    completion({"tool_calls": [{"id": ["x"], "function": {"name": {"a": 1}, "arguments": 5}}]}),
+    completion({"tool_calls": [None, 3, {"id": "", "type": None}]}, finish=None),
+]
+
+
+@pytest.mark.parametrize("body", JUNK, ids=[json.dumps(body)[:40] for body in JUNK])
+def test_junk_from_the_server_fills_the_row_and_never_raises(body):
+    junk_stream = [body, chunk({"tool_calls": [{"index": [0], "function": "x"}]}), chunk(finish="stop")]
+    row = probe_of(body, junk_stream)
+    assert all(isinstance(value, str) and value for value in row.as_dict().values()), row

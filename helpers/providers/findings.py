@@ -46,6 +46,11 @@ def _kind(value: Any) -> str:
     return kinds.get(type(value), f"a number ({value})" if isinstance(value, int | float) else "junk")
 
 
+def _quoted(value: Any) -> str:
+    """A server's value in a phrase: a string quoted and clipped, anything else by its kind."""
+    return repr(value[:20]) if isinstance(value, str) else _kind(value)
+
+
 def json_or_none(text: str) -> Any:
     """A stream's data line as JSON; None when it is not JSON (the stream's shape then says so)."""
     try:
@@ -80,7 +85,7 @@ def _call(call: Any, offered: set[str]) -> list[str]:
     if "type" not in call:
         found.append("no type")
     elif call["type"] != "function":
-        found.append(f"type {str(call['type'])[:20]!r}")
+        found.append(f"type {_quoted(call['type'])}")
     if "index" in call:
         found.append("index in calls")
     function = call.get("function")
@@ -111,7 +116,7 @@ def call_findings(message: dict[str, Any], finish: Any, offered: set[str]) -> li
     for call in calls:
         found += [f for f in _call(call, offered) if f not in found]
     if calls and finish != "tool_calls":
-        found.append(f"finish_reason {str(finish)[:20]!r} beside calls")
+        found.append(f"finish_reason {_quoted(finish)} beside calls")
     return found
 
 
