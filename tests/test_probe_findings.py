@@ -134,6 +134,11 @@ def test_a_refused_second_turn_names_its_rule():
     assert (row.second_turn[:31], row.send_back_rules) == ("refused (400: Tool call id was ", "id format")
 
 
+def test_an_empty_list_of_calls_is_an_answer_in_text():
+    row = probe_of(completion({"content": "Sunny.", "tool_calls": []}, "stop"))
+    assert (row.one_call, row.findings, row.second_turn) == ("no (answered in text)", "none", "-")
+
+
 def test_a_stream_line_that_is_not_json_is_counted():
     row = probe_of(
         completion({"content": "Hi."}, "stop"), [chunk({"content": "Hi"}), "not json", chunk(finish="stop")]

@@ -155,7 +155,7 @@ def _one_call(probe: _Probe) -> str:
     calls = _calls(probe.first)
     if calls:
         return "yes" if len(calls) == 1 else f"{len(calls)} calls"
-    return "no (answered in text)" if probe.first.get("tool_calls") is None else "no (tool_calls unreadable)"
+    return "no (answered in text)" if not probe.first.get("tool_calls") else "no (tool_calls unreadable)"
 
 
 def _parallel(probe: _Probe) -> str:
