@@ -16,97 +16,92 @@ import openai
 import pytest
 
 from helpers.providers.emulate import Emulation
-from helpers.providers.probe import content_shape, id_shape, probe
+from helpers.providers.findings import content_shape, id_shape
+from helpers.providers.probe import probe
 from helpers.providers.report import emulated, main
 
 HTTP = openai.DefaultHttpx2Client()
 KEY = "sk-test-FAKEKEY-1234567890"
-CHECKS = ("tools", "one_call", "parallel", "required", "none", "named", "strict", "stream")
-SHAPES = ("stream_shape", "content", "ids", "reasoning", "responses")
-# Each provider's documented behaviour, as the probe must read it from its emulation.
+FIELDS = (
+    "tools",
+    "one_call",
+    "parallel",
+    "required",
+    "none",
+    "named",
+    "strict",
+    "stream",
+    "stream_shape",
+    "content",
+    "ids",
+    "reasoning",
+    "findings",
+    "second_turn",
+    "send_back_rules",
+    "responses",
+)
+OPENAI_ROW = {
+    "tools": "yes",
+    "one_call": "yes",
+    "parallel": "default",
+    "required": "yes",
+    "none": "yes",
+    "named": "yes",
+    "strict": "accepted",
+    "stream": "assembles",
+    "stream_shape": "index, finish tool_calls, usage chunk",
+    "content": "null",
+    "ids": "call_ + 24",
+    "reasoning": "-",
+    "findings": "none",
+    "second_turn": "answered",
+    "send_back_rules": "none found",
+    "responses": "yes",
+}
+# Each provider's documented behaviour, as the probe must read it from its emulation:
+# where it differs from OpenAI's row.
 EXPECTED = {
-    "openai": (
-        "yes",
-        "yes",
-        "default",
-        "yes",
-        "yes",
-        "yes",
-        "accepted",
-        "assembles",
-        "index, finish tool_calls, usage chunk",
-        "null",
-        "call_ + 24",
-        "-",
-        "yes",
-    ),
-    "dashscope": (
-        "yes",
-        "yes",
-        "opt-in",
-        "yes",
-        "yes",
-        "yes",
-        "accepted",
-        "assembles",
-        "index, finish tool_calls, usage chunk",
-        '""',
-        "call_ + 24",
-        "-",
-        "no (404)",
-    ),
-    "deepseek": (
-        "yes",
-        "yes",
-        "default",
-        "yes",
-        "yes",
-        "yes",
-        "accepted",
-        "assembles",
-        "index, finish tool_calls, usage on last",
-        '""',
-        "call_00_ + 24",
-        "reasoning_content",
-        "yes",
-    ),
-    "vllm": (
-        "yes",
-        "yes",
-        "default",
-        "yes (finish_reason 'stop')",
-        "yes",
-        "yes",
-        "accepted",
-        "assembles",
-        "index, finish tool_calls, usage chunk",
-        "null",
-        "chatcmpl-tool- + 32",
-        "-",
-        "yes",
-    ),
-    "ollama": (
-        "yes",
-        "yes",
-        "default",
-        "ignored",
-        "ignored",
-        "ignored",
-        "accepted",
-        "assembles",
-        "index, finish tool_calls, usage chunk",
-        '""',
-        "call_ + 8",
-        "reasoning",
-        "yes",
-    ),
+    "openai": {},
+    "dashscope": {
+        "parallel": "opt-in",
+        "stream_shape": (
+            'index, finish tool_calls, usage chunk, later deltas "id": "", trailing empty arguments'
+        ),
+        "content": '""',
+        "findings": "index in calls",
+        "responses": "no (404)",
+    },
+    "deepseek": {
+        "stream_shape": "index, finish tool_calls, usage on last",
+        "content": '""',
+        "ids": "call_00_ + 24",
+        "reasoning": "reasoning_content",
+        "send_back_rules": "reasoning_content must be sent back",
+    },
+    "vllm": {"required": "yes (finish_reason 'stop')", "ids": "chatcmpl-tool- + 32"},
+    "ollama": {
+        "required": "ignored",
+        "none": "ignored",
+        "named": "ignored",
+        "content": '""',
+        "ids": "call_ + 8",
+        "reasoning": "reasoning",
+        "findings": "index in calls",
+    },
+    "mistral": {
+        "content": '""',
+        "ids": "9 chars",
+        "findings": "no type; index in calls",
+        "send_back_rules": "only its own ids (9 chars)",
+        "responses": "no (404)",
+    },
 }
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_the_probe_reads_each_emulation_as_documented(name):
     row = emulated(name, http_client=HTTP)
-    assert tuple(getattr(row, field) for field in CHECKS + SHAPES) == EXPECTED[name]
+    assert {field: getattr(row, field) for field in FIELDS} == OPENAI_ROW | EXPECTED[name]
     assert (row.endpoint, row.label) == (name, "emulated")
 
 
@@ -199,13 +194,16 @@ def test_a_server_that_never_answers_costs_one_timeout(hostile):
 
 
 def test_shapes_of_ids_and_content():
-    assert [id_shape(i) for i in ("call_abc123", "call_00_x1", "chatcmpl-tool-9f", "abcdefghi", "", 7)] == [
+    ids = ("call_abc123", "call_00_x1", "chatcmpl-tool-9f", "abcdefghi", "0", "", 7, None)
+    assert [id_shape(i) for i in ids] == [
         "call_ + 6",
         "call_00_ + 2",
         "chatcmpl-tool- + 2",
         "9 chars",
+        "1 char",
         '""',
         "not a string (int)",
+        "no id",
     ]
     assert [content_shape(m) for m in ({"content": None}, {"content": ""}, {}, {"content": "hi"})] == [
         "null",

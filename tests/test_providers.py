@@ -14,7 +14,7 @@ import re
 import openai
 import pytest
 
-from helpers.calling.loop import run_conversation
+from helpers.calling.loop import BadResponse, run_conversation
 from helpers.calling.schema import tools_for
 from helpers.lessons.article import RUN_B_PROMPT
 from helpers.providers import shapes
@@ -31,6 +31,7 @@ IDS = {
     "deepseek": r"call_\d\d_[A-Za-z0-9]{24}",
     "vllm": r"chatcmpl-tool-[0-9a-f]{32}",
     "ollama": r"call_[A-Za-z0-9]{8}",
+    "mistral": r"[A-Za-z0-9]{9}",
 }
 # How a learner turns reasoning on where the provider makes it optional.
 HTTP = openai.DefaultHttpx2Client()  # shared: making a client loads certificates, which takes a while
@@ -42,8 +43,17 @@ def client_for(server: Emulation) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.base_url, api_key="fake", max_retries=0, timeout=5, http_client=HTTP)
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
-@pytest.mark.parametrize("name", NAMES)
+# The whole-reply loop still refuses Mistral's calls, which carry no "type" (issue 17's
+# calling fix makes it accept them; this test then passes and the mark can go).
+UNTYPED = pytest.mark.xfail(raises=BadResponse, reason="the loop requires a call's type", strict=False)
+PROVIDER_RUNS = [
+    pytest.param(name, stream, marks=[UNTYPED] if name == "mistral" and not stream else [])
+    for name in NAMES
+    for stream in (False, True)
+]
+
+
+@pytest.mark.parametrize(("name", "stream"), PROVIDER_RUNS)
 def test_the_loop_completes_the_memory_scenario_on_each_provider(name, stream, tmp_path, monkeypatch):
     monkeypatch.setenv("LESSONS_WORKDIR", str(tmp_path))
     options = {"stream": True, "stream_options": {"include_usage": True}} if stream else {}
@@ -105,6 +115,35 @@ def test_deepseek_refuses_a_tool_call_sent_back_without_its_reasoning():
         "param": None,
         "code": "invalid_request_error",
     }
+
+
+def test_mistral_refuses_a_call_id_of_another_form_sent_back():
+    call = {"id": "call_00_aB3dE5gH7jK9mN1pQ3sT5", "function": {"name": "get_memory_info", "arguments": "{}"}}
+    messages = [USER, {"role": "assistant", "content": "", "tool_calls": [call]}]
+    messages.append({"role": "tool", "tool_call_id": call["id"], "content": "{}"})
+    with Emulation("mistral") as server:
+        with pytest.raises(openai.BadRequestError) as refused:
+            client_for(server).chat.completions.create(model="mistral-large-latest", messages=messages)
+        call["id"] = messages[2]["tool_call_id"] = "pcZFHqej8"  # its own form: accepted
+        answer = client_for(server).chat.completions.create(model="mistral-large-latest", messages=messages)
+    # Mistral's 400 is not nested under "error" (langchain-ai/langchain#24668).
+    assert refused.value.response.json() == {
+        "object": "error",
+        "message": (
+            "Tool call id was call_00_aB3dE5gH7jK9mN1pQ3sT5 but must be a-z, A-Z, 0-9, with a length of 9."
+        ),
+        "type": "invalid_request_error",
+        "param": None,
+        "code": None,
+    }
+    assert answer.choices[0].message.content.startswith("Done: I called get_memory_info")
+
+
+def test_mistral_calls_carry_no_type_and_keep_their_index():
+    body = {"messages": [USER], "tools": tools_for(get_memory_info)}
+    mistral = BEHAVIOURS["mistral"]
+    message = shapes.message(mistral, decide(body, mistral), body, 0)
+    assert [sorted(call) for call in message["tool_calls"]] == [["function", "id", "index"]]
 
 
 def stream_of(name, prompt="Use both tools, in parallel.", **body):

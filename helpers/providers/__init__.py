@@ -8,5 +8,9 @@
   stream chunks, errors);
 - ``emulate.py``: a loopback server that behaves like a provider;
 - ``probe.py``, ``report.py``: ``python -m helpers probe``, which asks an
-  endpoint what it supports and prints a compatibility row.
+  endpoint what it supports and prints a compatibility row;
+- ``findings.py``: what a reply does that code written for OpenAI trips on;
+- ``sendback.py``: the probe's second turn, a tool result sent back;
+- ``masking.py``: the key, pieces of it and a URL's credentials kept out of
+  what the probe prints.
 """

@@ -4,7 +4,7 @@ It answers Chat Completions requests with the scripted model (``model.py``),
 shaped as the provider shapes its replies (``shapes.py``), as JSON or, with
 ``stream: true``, as server-sent events; it refuses, in the provider's error
 format, what the provider documents refusing (a ``tool_choice`` form, a
-tool-calling message sent back without its reasoning); and ``/responses``
+tool-calling message sent back without its reasoning, a call id not of its own form); and ``/responses``
 exists only where the provider has it. Built on ``recording.loopback``.
 
 Example:
@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..recording.loopback import LoopbackServer, Reply, Script
@@ -22,6 +23,7 @@ from .facts import BEHAVIOURS, Behaviour
 from .model import decide
 
 REASONING_MISSING = "The reasoning_content in the thinking mode must be passed back to the API."
+MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
 THINKING_CHOICE = (
     "The tool_choice parameter does not support being set to required or object in thinking mode"
 )
@@ -43,6 +45,10 @@ def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
     ]
     if strict and behaviour.strict == "refused":
         return "strict is not supported in function definitions"
+    if behaviour.ids_checked:
+        wrong = next((i for i in _ids_sent_back(body) if not MISTRAL_ID.fullmatch(str(i))), None)
+        if wrong is not None:
+            return f"Tool call id was {wrong} but must be a-z, A-Z, 0-9, with a length of 9."
     if behaviour.echo_reasoning and shapes.thinking(behaviour, body):
         for message in body.get("messages") or []:
             if (
@@ -52,6 +58,17 @@ def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
             ):
                 return REASONING_MISSING
     return None
+
+
+def _ids_sent_back(body: dict[str, Any]) -> list[Any]:
+    """Every call id in the history: the assistant messages' calls and the tool results'."""
+    ids = []
+    for message in body.get("messages") or []:
+        if isinstance(message, dict):
+            calls = message.get("tool_calls")
+            ids += [c.get("id") for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+            ids += [message["tool_call_id"]] if "tool_call_id" in message else []
+    return ids
 
 
 def _responses_reply(body: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +95,7 @@ class Emulation(LoopbackServer):
     """A loopback server that answers as ``provider`` documents answering.
 
     Args:
-        provider: A name in ``facts.BEHAVIOURS``: openai, dashscope, deepseek, vllm, ollama.
+        provider: A name in ``facts.BEHAVIOURS``: openai, dashscope, deepseek, vllm, ollama, mistral.
     """
 
     def __init__(self, provider: str) -> None:

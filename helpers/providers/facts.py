@@ -45,6 +45,14 @@ OLLAMA_STREAM = (
     "servers may number them) and https://github.com/ollama/ollama/issues/5796 (calls sent whole)"
 )
 OLLAMA_REC = "pydantic/pydantic-ai, tests/models test_ollama test_ollama_cloud_tool_output (gpt-oss:20b)"
+MISTRAL_REC = (
+    "pydantic/pydantic-ai, tests/models test_tool_choice_matrix, required on mistral (mistral-large-latest)"
+)
+MISTRAL_FC = "https://docs.mistral.ai/capabilities/function_calling/"
+MISTRAL_IDS = (
+    "langchain-ai/langchain#24668 and jackmpcollins/magentic#276 (a 400: 'Tool call id was ... but "
+    "must be a-z, A-Z, 0-9, with a length of 9.')"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class Behaviour:
         id_prefix: What a call id starts with; ``{n}`` is the call's position, two digits.
         id_chars: How many characters follow the prefix.
         id_hex: The id's tail is lowercase hex (else letters and digits).
+        ids_checked: Call ids sent back that are not of its own form are refused with a 400.
+        call_type: A call carries ``"type": "function"``.
+        call_index: A call in a whole (not streamed) message carries the stream's ``index``.
         content: ``content`` beside tool calls: ``null``, ``""`` (``empty``) or no key.
         choices_refused: ``tool_choice`` forms refused with a 400 (``required``,
             ``named``), and when: ``"always"`` or the request field that turns
@@ -77,6 +88,8 @@ class Behaviour:
         usage: Where a stream's usage comes: a chunk of its own with ``choices: []``
             (when ``stream_options.include_usage``), on the finish chunk, or not at all.
         responses: ``POST {base_url}/responses`` exists.
+        model: The model its emulation is probed with, for a provider the lessons
+            do not configure (``settings.PROVIDERS`` has the others').
         sources: For each attribute above, where it was documented or seen.
     """
 
@@ -85,6 +98,9 @@ class Behaviour:
     id_prefix: str = "call_"
     id_chars: int = 24
     id_hex: bool = False
+    ids_checked: bool = False
+    call_type: bool = True
+    call_index: bool = False
     content: Content = "null"
     choices_refused: dict[str, str] = field(default_factory=dict)
     choice_ignored: bool = False
@@ -99,6 +115,7 @@ class Behaviour:
     stream_whole_calls: bool = False
     usage: Usage = "own chunk"
     responses: bool = True
+    model: str = ""
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
@@ -119,6 +136,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
         Behaviour(
             "dashscope",
             id_hex=True,
+            call_index=True,
             content="empty",
             choices_refused={"required": "enable_thinking", "named": "enable_thinking"},
             parallel="opt-in",
@@ -129,7 +147,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
             responses=False,
             sources={
                 "ids": QWEN_FIXTURE,
-                "content": QWEN_FIXTURE,
+                "content": QWEN_FIXTURE + " (index inside calls)",
                 "tool_choice": QWEN_FC + " (required or a named function refused in thinking mode)",
                 "parallel": QWEN_FC + " (parallel_tool_calls, default false)",
                 "strict": "not documented on " + QWEN_FC + ": emulated as accepted, not enforced",
@@ -182,6 +200,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
             choice_ignored=True,
             strict="ignored",
             reasoning="reasoning",
+            call_index=True,
             stream_same_index=True,
             stream_whole_calls=True,
             sources={
@@ -193,6 +212,27 @@ BEHAVIOURS: dict[str, Behaviour] = {
                 "reasoning": OLLAMA_REC,
                 "stream": OLLAMA_STREAM,
                 "responses": OLLAMA_DOCS + " (/v1/responses, stateless, from v0.13.3)",
+            },
+        ),
+        Behaviour(
+            "mistral",
+            id_prefix="",
+            id_chars=9,
+            ids_checked=True,
+            call_type=False,
+            call_index=True,
+            content="empty",
+            strict="ignored",
+            responses=False,
+            model="mistral-large-latest",
+            sources={
+                "ids": MISTRAL_REC + "; refused when other: " + MISTRAL_IDS,
+                "content": MISTRAL_REC + " (no type on calls; index inside them)",
+                "tool_choice": MISTRAL_FC + " (auto, none, any, required)",
+                "parallel": MISTRAL_FC + " (parallel_tool_calls, default true)",
+                "strict": "not documented on " + MISTRAL_FC + ": emulated as accepted, not enforced",
+                "stream": "not documented or recorded: emulated as OpenAI's",
+                "responses": MISTRAL_FC + " (Chat Completions only)",
             },
         ),
     )

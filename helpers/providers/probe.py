@@ -3,16 +3,18 @@
 A handful of small requests, each a check that records what happened, never
 raises: ``yes``, ``no``, ``ignored`` (a ``tool_choice`` the server accepted and
 did not follow), ``refused (400: ...)``, ``error (...)``, or ``skipped`` once
-the server has timed out. The key is sent, never shown: any text quoted from
-the server has it replaced with ``***``. Requests are not retried and each
-waits at most ``timeout`` seconds. ``report.py`` prints the rows.
+the server has timed out. Besides the checks, a row says what the replies did
+that a learner trips on (``findings.py``) and whether a tool result sent back
+was answered (``sendback.py``). The key is sent, never shown: any text quoted
+from the server has every piece of it of 4 or more characters replaced with
+``***`` (``masking.py``). Requests are not retried and each waits at most
+``timeout`` seconds. ``report.py`` prints the rows.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,6 +22,18 @@ from typing import Any
 import openai
 
 from ..calling.stream import REASONING_FIELDS, assemble_stream
+from ..recording.redact import redact_url
+from .findings import (
+    call_findings,
+    content_shape,
+    id_shape,
+    is_json,
+    json_or_none,
+    stream_findings,
+    stream_shape,
+)
+from .masking import base_url_problem, mask, url_secrets
+from .sendback import second_turn
 
 TOOLS = [
     {
@@ -37,6 +51,7 @@ TOOLS = [
     for name in ("get_weather", "get_time")
 ]
 ASK = "What is the weather in Paris?"
+OFFERED = {tool["function"]["name"] for tool in TOOLS}
 _SHOWN = 100  # characters of a server's text quoted in an outcome
 
 
@@ -59,6 +74,9 @@ class Row:
     content: str = ""
     ids: str = ""
     reasoning: str = ""
+    findings: str = ""
+    second_turn: str = ""
+    send_back_rules: str = ""
     responses: str = ""
 
     def as_dict(self) -> dict[str, str]:
@@ -66,42 +84,22 @@ class Row:
         return asdict(self)
 
 
-def id_shape(call_id: Any) -> str:
-    """A call id's shape: ``call_ + 24``, ``chatcmpl-tool- + 32``, ``9 chars``, ``""``."""
-    if not isinstance(call_id, str):
-        return f"not a string ({type(call_id).__name__})"
-    if not call_id:
-        return '""'
-    match = re.fullmatch(r"(.*[_-])([A-Za-z0-9]+)", call_id)
-    return f"{match[1]} + {len(match[2])}" if match else f"{len(call_id)} chars"
-
-
-def content_shape(message: dict[str, Any]) -> str:
-    """``content`` beside tool calls: ``null``, ``""``, ``absent``, or text."""
-    if "content" not in message:
-        return "absent"
-    value = message["content"]
-    return "null" if value is None else '""' if value == "" else "text"
-
-
 class _Probe:
     """The checks, sharing one client and the first reply."""
 
     def __init__(
-        self, client: openai.OpenAI, model: str, key: str, extra_body: dict[str, Any] | None
+        self, client: openai.OpenAI, model: str, secrets: list[str], extra_body: dict[str, Any] | None
     ) -> None:
-        self.client, self.model, self.key = client, model, key
+        self.client, self.model, self.secrets = client, model, secrets
         self.extra_body = extra_body or {}
         self.timed_out = False
         self.first: dict[str, Any] = {}
         self.shape = "-"
 
-    def scrub(self, text: str) -> str:
-        """Text from the server, one line, clipped, the key replaced."""
-        text = " ".join(str(text).split())
-        if self.key:
-            text = text.replace(self.key, "***")
-        return text[:_SHOWN] + "…" if len(text) > _SHOWN else text
+    def scrub(self, text: Any, shown: int = _SHOWN) -> str:
+        """Text from the server, one line, clipped to ``shown`` characters, secrets replaced."""
+        text = mask(" ".join(str(text)[:4000].split()), self.secrets)
+        return text[:shown] + "…" if len(text) > shown else text
 
     def check(self, run: Callable[[], str]) -> str:
         """Run one check; whatever happens becomes its outcome."""
@@ -117,14 +115,12 @@ class _Probe:
         except Exception as error:  # a strange answer is a finding, never a crash
             return f"error ({type(error).__name__}: {self.scrub(str(error))})"
 
-    def ask(self, prompt: str = ASK, **options: Any) -> dict[str, Any]:
-        """One request's first message, as the server sent it (raw JSON)."""
+    def ask(self, prompt: str | list[dict[str, Any]] = ASK, **options: Any) -> dict[str, Any]:
+        """One request's first message, as the server sent it (raw JSON); a prompt or whole messages."""
         body = {**self.extra_body, **options.pop("extra_body", {})}
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
         raw = self.client.chat.completions.with_raw_response.create(
-            model=self.model,
-            messages=[{"role": "user", "content": prompt}],
-            extra_body=body or None,
-            **options,
+            model=self.model, messages=messages, extra_body=body or None, **options
         )
         data = json.loads(raw.http_response.text)
         choice = (data.get("choices") or [None])[0] if isinstance(data, dict) else None
@@ -144,8 +140,9 @@ def _message(error: openai.APIStatusError) -> str:
 
 
 def _calls(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The well-formed tool calls of a message."""
-    return [c for c in message.get("tool_calls") or [] if isinstance(c, dict)]
+    """The well-formed tool calls of a message (none when ``tool_calls`` is not a list)."""
+    calls = message.get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
 def _first(probe: _Probe) -> str:
@@ -156,7 +153,9 @@ def _first(probe: _Probe) -> str:
 
 def _one_call(probe: _Probe) -> str:
     calls = _calls(probe.first)
-    return "yes" if len(calls) == 1 else f"{len(calls)} calls" if calls else "no (answered in text)"
+    if calls:
+        return "yes" if len(calls) == 1 else f"{len(calls)} calls"
+    return "no (answered in text)" if not probe.first.get("tool_calls") else "no (tool_calls unreadable)"
 
 
 def _parallel(probe: _Probe) -> str:
@@ -200,35 +199,12 @@ def _stream(probe: _Probe) -> str:
     ) as response:
         for line in response.iter_lines():
             if line.startswith("data:") and line[5:].strip() != "[DONE]":
-                chunks.append(json.loads(line[5:]))
-    deltas = [
-        d
-        for c in chunks
-        for ch in c.get("choices") or []
-        for d in (ch.get("delta") or {}).get("tool_calls") or []
-    ]
-    finishes = [
-        ch.get("finish_reason") for c in chunks for ch in c.get("choices") or [] if ch.get("finish_reason")
-    ]
-    usage = [c for c in chunks if c.get("usage")]
-    shape = [
-        "index" if deltas and all("index" in d for d in deltas) else "no index",
-        f"finish {finishes[-1]}" if finishes else "no finish_reason",
-        "no usage" if not usage else "usage chunk" if not usage[-1].get("choices") else "usage on last",
-    ]
-    probe.shape = ", ".join(shape)
-    calls = assemble_stream(chunks).message().get("tool_calls") or []
+                chunks.append(json_or_none(line[5:]))
+    probe.shape = ", ".join([stream_shape(chunks), *stream_findings(chunks)])
+    calls = assemble_stream([c for c in chunks if isinstance(c, dict)]).message().get("tool_calls") or []
     if not calls:
         return "no tool call streamed"
-    return "assembles" if all(_is_json(c["function"]["arguments"]) for c in calls) else "arguments not JSON"
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    return True
+    return "assembles" if all(is_json(c["function"]["arguments"]) for c in calls) else "arguments not JSON"
 
 
 def _responses(probe: _Probe) -> str:
@@ -256,7 +232,7 @@ def probe(
         model: The model to ask.
         api_key: The key to send with a base URL; never shown (replaced by ``***``).
         label: How the row was obtained; default ``measured (<today>, <model>)``.
-        endpoint: The row's name; default the base URL.
+        endpoint: The row's name; default the base URL (credentials and query values as ``***``).
         timeout: Seconds each request may take; after one times out the rest are skipped.
         extra_body: Fields added to every Chat Completions request (``{"enable_thinking": True}``).
 
@@ -264,30 +240,48 @@ def probe(
         The row: one outcome per check, never an exception.
     """
     if isinstance(client_or_base_url, str):
+        problem = base_url_problem(client_or_base_url)
+        if problem:
+            raise ValueError(f"the base URL {problem}")
         client = openai.OpenAI(
             base_url=client_or_base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
         )
     else:
         client = client_or_base_url.with_options(timeout=timeout, max_retries=0)
         api_key = api_key or client.api_key
-    name = endpoint or str(client.base_url).rstrip("/")
+    url = client_or_base_url if isinstance(client_or_base_url, str) else str(client.base_url)
+    name = endpoint or redact_url(url.rstrip("/"))
     row = Row(name, model, label or f"measured ({datetime.date.today().isoformat()}, {model})")
-    p = _Probe(client, model, api_key, extra_body)
+    _run(row, _Probe(client, model, [api_key, *url_secrets(url)], extra_body))
+    return row
+
+
+def _run(row: Row, p: _Probe) -> None:
+    """Every check in turn, each outcome into its column."""
     row.tools = p.check(lambda: _first(p))
-    calls = _calls(p.first)
-    row.one_call = p.check(lambda: _one_call(p)) if p.first else "-"
-    row.content = content_shape(p.first) if calls else "-"
-    row.ids = p.scrub(id_shape(calls[0].get("id"))) if calls else "-"
-    row.reasoning = next((f for f in REASONING_FIELDS if isinstance(p.first.get(f), str)), "-")
+    _read_first(row, p)
     for field, check in (
         ("parallel", _parallel),
         ("required", _required),
         ("none", _none),
         ("named", _named),
+        ("strict", _strict),
+        ("stream", _stream),
     ):
         setattr(row, field, p.check(lambda check=check: check(p)))
-    row.strict = p.check(lambda: _strict(p))
-    row.stream = p.check(lambda: _stream(p))
-    row.stream_shape = p.scrub(p.shape)
+    row.stream_shape = p.scrub(p.shape, shown=3 * _SHOWN)
+    turn = second_turn(lambda messages, tools: p.ask(messages, tools=tools), p.check, ASK, p.first, TOOLS)
+    row.second_turn, rules = turn
+    row.send_back_rules = p.scrub(rules)
     row.responses = p.check(lambda: _responses(p))
-    return row
+
+
+def _read_first(row: Row, p: _Probe) -> None:
+    """The columns read from the first reply: its calls, their ids, content, reasoning, findings."""
+    calls = _calls(p.first)
+    row.one_call = p.check(lambda: _one_call(p)) if p.first else "-"
+    row.content = content_shape(p.first) if calls else "-"
+    row.ids = p.scrub(id_shape(calls[0].get("id"))) if calls else "-"
+    row.reasoning = next((f for f in REASONING_FIELDS if isinstance(p.first.get(f), str)), "-")
+    found = call_findings(p.first, p.first.get("_finish"), OFFERED) if p.first else []
+    row.findings = p.scrub("; ".join(found) or "none", shown=3 * _SHOWN) if p.first else "-"

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
+import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import openai
 
 from ..settings import PROVIDERS, api_key_for
 from .emulate import Emulation
 from .facts import BEHAVIOURS
+from .masking import base_url_problem, mask
 from .probe import Row, probe
 
 COLUMNS = [
@@ -36,6 +40,9 @@ COLUMNS = [
     ("content", "`content` beside calls"),
     ("ids", "call ids"),
     ("reasoning", "reasoning field"),
+    ("findings", "findings"),
+    ("second_turn", "result sent back"),
+    ("send_back_rules", "rules for sending back"),
     ("responses", "`/responses`"),
 ]
 
@@ -57,16 +64,47 @@ def emulated(name: str, *, timeout: float = 5.0, http_client: Any = None) -> Row
         timeout: Seconds each request may take.
         http_client: An ``httpx`` client to share between rows (making one takes a while).
     """
-    model = PROVIDERS[name].default_model
+    model = PROVIDERS[name].default_model if name in PROVIDERS else BEHAVIOURS[name].model
     with Emulation(name) as server:
-        client = openai.OpenAI(base_url=server.base_url, api_key="emulated", http_client=http_client)
+        # Any key will do; a short one, since every 4-character piece of a key is masked.
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-x", http_client=http_client)
         return probe(client, model, label="emulated", endpoint=name, timeout=timeout)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``python -m helpers probe: <message>`` and exit 2, any URL's credentials as ``***``."""
+        message = re.sub(r"://[^/\s@]*@", "://***@", message)
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text[:20]!r}")
+    return value
+
+
+def _base_url(text: str) -> str:
+    """``--base-url``: an http(s) URL with a host and no credentials (never echoed)."""
+    problem = base_url_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers probe", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m helpers probe", description=__doc__.splitlines()[0])
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--base-url", help="an OpenAI-compatible endpoint to measure (with --model)")
+    where.add_argument(
+        "--base-url", type=_base_url, help="an OpenAI-compatible endpoint to measure (with --model)"
+    )
     where.add_argument(
         "--provider", choices=sorted(PROVIDERS), help="measure a known provider (its key variable)"
     )
@@ -80,9 +118,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--extra-body", help="JSON added to every request, e.g. '{\"enable_thinking\": true}'"
     )
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    parser.add_argument("--timeout", type=_seconds, default=20.0, help="seconds per request (default 20)")
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     return parser
+
+
+def _key(args: argparse.Namespace) -> str:
+    """The key to send: from ``--key-env``, else the provider's variable, else ``OPENAI_API_KEY``."""
+    provider = PROVIDERS.get(args.provider or "")
+    if provider and not args.key_env:
+        return api_key_for(provider, os.environ).strip()
+    return os.environ.get(args.key_env or "OPENAI_API_KEY", "").strip()
 
 
 def _measure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Row:
@@ -92,31 +138,44 @@ def _measure(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Row:
     if not model:
         parser.error("--base-url needs --model")
     base_url = args.base_url or provider.base_url  # type: ignore[union-attr]
-    key_env = args.key_env or (provider.key_env if provider else "OPENAI_API_KEY")
-    key = api_key_for(provider, os.environ) if provider and not args.key_env else os.environ.get(key_env, "")
+    key = _key(args)
     try:
         extra = json.loads(args.extra_body) if args.extra_body else None
     except ValueError:
         parser.error("--extra-body is not JSON")
+    if extra is not None and not isinstance(extra, dict):
+        parser.error("--extra-body must be a JSON object, e.g. '{\"enable_thinking\": true}'")
     return probe(
         base_url,
         model,
-        api_key=key.strip(),
-        endpoint=args.provider or base_url,
+        api_key=key,
+        endpoint=args.provider or "",  # else the base URL, shown without its query values
         timeout=args.timeout,
         extra_body=extra,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``python -m helpers probe``; returns the exit code (0; 2 on a usage error)."""
+    """Run ``python -m helpers probe``; returns the exit code.
+
+    0 when a row was printed (a strange answer is in its cells), 2 on a usage
+    error, 1 when the probe could not run at all (an emulation could not start),
+    130 on Ctrl-C; every error is one line on stderr.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.emulate:
-        names = sorted(BEHAVIOURS, key=list(BEHAVIOURS).index) if args.emulate == "all" else [args.emulate]
-        http = openai.DefaultHttpx2Client()
-        rows = [emulated(name, http_client=http) for name in names]
-    else:
-        rows = [_measure(args, parser)]
+    try:
+        if args.emulate:
+            names = list(BEHAVIOURS) if args.emulate == "all" else [args.emulate]
+            http = openai.DefaultHttpx2Client()
+            rows = [emulated(name, http_client=http) for name in names]
+        else:
+            rows = [_measure(args, parser)]
+    except KeyboardInterrupt:
+        print("probe: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as error:  # the probe's own checks never raise: this is the setup
+        print(f"probe: {type(error).__name__}: {mask(str(error), [_key(args)])}", file=sys.stderr)
+        return 1
     print(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False) if args.json else table(rows))
     return 0

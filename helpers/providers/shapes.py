@@ -51,12 +51,11 @@ def _calls(behaviour: Behaviour, decision: Decision, request: int) -> list[dict[
     """The tool calls of a reply, as the provider writes them."""
     calls = []
     for position, (name, arguments) in enumerate(decision.calls):
-        call = {
-            "id": call_id(behaviour, request, position),
-            "type": "function",
-            "function": {"name": name, "arguments": arguments},
-        }
-        if behaviour.name == "ollama":  # Ollama keeps the stream's index in a whole message
+        call: dict[str, Any] = {"id": call_id(behaviour, request, position)}
+        if behaviour.call_type:
+            call["type"] = "function"
+        call["function"] = {"name": name, "arguments": arguments}
+        if behaviour.call_index:  # the stream's index, kept in a whole message
             call["index"] = position
         calls.append(call)
     return calls
@@ -158,6 +157,14 @@ def chunks(
 
 def error(behaviour: Behaviour, status: int, text: str) -> dict[str, Any]:
     """An error body in the provider's format."""
+    if behaviour.name == "mistral":  # not nested under "error" (langchain-ai/langchain#24668)
+        return {
+            "object": "error",
+            "message": text,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
     if behaviour.name == "vllm":
         return {"error": {"message": text, "type": "BadRequestError", "param": None, "code": status}}
     code = {"dashscope": "invalid_parameter_error", "deepseek": "invalid_request_error"}.get(behaviour.name)
