@@ -114,12 +114,12 @@ OPENAI: tuple[Claim, ...] = (
         "chat.completions",
         scope="reasoning models (reported for o3; gpt-5-mini, also a reasoning model, not reported)",
         value="400 unsupported_value: \"Unsupported value: 'messages[59].role' does not support "
-        "'function' with this model.\"",
+        "'function' with this model.\" The same report: gpt-4o took role function",
         says="does not support 'function' with this model",
         source="TheR1D/shell_gpt#717",
         sure="reported",
         shown_in=("14",),
-        models=("o3",),
+        models=("o3", "gpt-4o"),
     ),
     _openai(
         "parallel",
