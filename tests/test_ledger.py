@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from helpers.providers.facts import BEHAVIOURS
 from helpers.providers.ledger import CLAIMS, Claim, LedgerError, claim, endpoint, markers
+from helpers.recording.errors import REASONING_TOOLS, THINKING_TOOL_CHOICE
 from helpers.settings import PROVIDERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +151,12 @@ def test_facts_py_agrees_with_the_ledger(key: str) -> None:
         assert served != c.value, f"facts.py now agrees on {key}: remove it from KNOWN_DISAGREEMENTS"
     else:
         assert served == c.value, f"facts.py {c.provider}.{c.behaviour} = {served!r}; the ledger: {c.value!r}"
+
+
+def test_the_live_error_explanations_match_the_ledgers_wording() -> None:
+    # errors.py sits above providers/ and cannot import the ledger: this test is the link.
+    assert REASONING_TOOLS in str(claim("openai.chat_tools_with_reasoning").value)
+    assert claim("deepseek.thinking_tool_choice").says == THINKING_TOOL_CHOICE
 
 
 def test_a_claim_without_a_date_or_a_known_level_is_refused() -> None:
