@@ -50,7 +50,8 @@ The modules are grouped by role, and each group imports only the ones above it:
   token bars);
 - ``recording/``: cassettes, the lesson's client, recording, replay, checks,
   and ``serve`` (a cassette as an endpoint for any client);
-- ``providers/``: the providers' documented behaviour, their emulations, the probe;
+- ``providers/``: the provider-facts ledger (every provider claim, sourced and
+  dated), the providers' documented behaviour, their emulations, the probe;
 - ``lessons/``: the article's exchange, readable views, the contents, JupyterLab,
   the practice model;
 - ``__main__.py``: ``python -m helpers record | refresh | check | contents | lab | eval |

@@ -65,6 +65,8 @@ class Provider:
     local: bool = False
 
 
+# Each base URL, key variable and default model is a claim of the provider-facts ledger
+# (helpers/providers/ledger/endpoints.py, with its source); tests/test_ledger.py keeps them equal.
 PROVIDERS: dict[str, Provider] = {
     p.name: p
     for p in (

@@ -28,6 +28,41 @@ def test_a_refused_key_names_the_variable_to_check():
     )
 
 
+def bad_request(message: str) -> openai.BadRequestError:
+    """A 400 in the API's error format, as the SDK raises it."""
+    body = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    response = httpx2.Response(
+        400, request=httpx2.Request("POST", "https://api.openai.com/v1/chat/completions")
+    )
+    return openai.BadRequestError(f"Error code: 400 - {{'error': {body!r}}}", response=response, body=body)
+
+
+def test_the_use_responses_400_points_to_lesson_09():
+    error = bad_request(
+        "Function tools with reasoning_effort are not supported for gpt-5.4-mini in /v1/chat/completions. "
+        "Please use /v1/responses instead."
+    )
+    assert explain(error, BANNER, "OPENAI_API_KEY") == (
+        f"This model takes no function tools on Chat Completions while it reasons (400, {BANNER}). "
+        'Run the loop on the Responses API: lesson 09, or run_conversation(..., api="responses").'
+    )
+
+
+def test_the_thinking_mode_tool_choice_400_points_to_auto():
+    error = bad_request("Thinking mode does not support this tool_choice")
+    assert explain(error, "live · deepseek", "DEEPSEEK_API_KEY") == (
+        "In thinking mode this model refuses a forced tool_choice (400, live · deepseek). "
+        'Send tool_choice="auto" (lesson 07), or turn thinking off for this request (lesson 13).'
+    )
+
+
+def test_another_400_keeps_its_first_line():
+    error = bad_request("Invalid schema for function 'glob'")
+    assert explain(error, BANNER, "OPENAI_API_KEY").startswith(
+        "Error code: 400 - {'error': {'message': \"Invalid"
+    )
+
+
 def test_a_replay_miss_is_its_own_message():
     assert explain(ReplayMiss("Replay: demo.yaml holds no response"), BANNER, "") == (
         "Replay: demo.yaml holds no response"

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from helpers.lessons.contents import LESSONS
+from helpers.providers.ledger import models_named
 from helpers.recording.check import SECRET
 from helpers.recording.record import KERNELSPEC, LANGUAGE_INFO
 from helpers.settings import PROVIDERS
@@ -23,12 +24,10 @@ NOTEBOOKS = [ROOT / "notebooks" / f"{lesson.stem}.ipynb" for lesson in LESSONS]
 IDS = [p.stem for p in NOTEBOOKS]
 KEPT_CELL_METADATA = {"tags"}
 # Model names a notebook may mention: the providers' defaults, what the article's run reported
-# back, and DeepSeek's names retired on 2026-07-24 (lesson 13 says so), which a lesson may name as
-# retired: https://api-docs.deepseek.com/news/news260424
-RETIRED_MODELS = {"deepseek-chat", "deepseek-reasoner"}
-KNOWN_MODELS = (
-    {p.default_model.lower() for p in PROVIDERS.values()} | {"gpt-5-mini-2025-08-07"} | RETIRED_MODELS
-)
+# back, and the models a claim of the provider-facts ledger is scoped to (DeepSeek's retired names
+# among them), so a lesson names a model only where a sourced claim does.
+KNOWN_MODELS = {p.default_model.lower() for p in PROVIDERS.values()} | {"gpt-5-mini-2025-08-07"}
+KNOWN_MODELS |= models_named()
 # What JupyterLab writes when it saves a lesson, less the learner's Python
 # version: stored this way, opening a lesson leaves it unchanged.
 JUPYTERLAB_METADATA = {"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}

@@ -1,5 +1,7 @@
 """OpenAI-compatible providers: what each documents about tool calling, emulated and probed.
 
+- ``ledger/``: every provider fact the lessons, the README and the settings
+  state, each with its scope, source, date checked and how sure it is;
 - ``facts.py``: each provider's documented tool-calling behaviour, every fact
   with its source;
 - ``model.py``: the scripted model the emulations answer with (the memory

@@ -1,8 +1,9 @@
 """Failures a learner can fix, said in one line instead of a traceback.
 
 In a notebook, a lesson that cannot reach its provider, whose key is refused,
-or whose request is not in its cassette, stops with one line that says what
-was tried and what to check. Elsewhere (scripts, tests) the exceptions are
+whose request is not in its cassette, or whose live request meets a 400 a
+model or mode is known for, stops with one line that says what was tried and
+what to check. Elsewhere (scripts, tests) the exceptions are
 raised as usual. Lesson 00 shows the modes these messages refer to.
 """
 
@@ -14,7 +15,12 @@ import openai
 
 from .cassettes import ReplayMiss
 
-EXPLAINED = (openai.APIConnectionError, openai.AuthenticationError, ReplayMiss)
+EXPLAINED = (openai.APIConnectionError, openai.AuthenticationError, openai.BadRequestError, ReplayMiss)
+# Words that identify two 400s a live lesson can meet, as public reports quote them; the
+# provider-facts ledger's claims openai.chat_tools_with_reasoning and
+# deepseek.thinking_tool_choice hold the same words (tests/test_ledger.py checks).
+REASONING_TOOLS = "Function tools with reasoning_effort are not supported"
+THINKING_TOOL_CHOICE = "Thinking mode does not support this tool_choice"
 
 
 def explain(error: BaseException, banner: str, key_env: str) -> str:
@@ -42,6 +48,28 @@ def explain(error: BaseException, banner: str, key_env: str) -> str:
     if isinstance(error, openai.AuthenticationError):
         where = f"check {key_env}" if key_env else "check the server's key settings"
         return f"The provider refused the key (401, {banner}): {where}."
+    if isinstance(error, openai.BadRequestError):
+        return _bad_request(error, banner)
+    return _first_line(error)
+
+
+def _bad_request(error: openai.BadRequestError, banner: str) -> str:
+    """A 400 whose cause and fix a lesson teaches, in one line; any other 400's first line."""
+    if REASONING_TOOLS in str(error):
+        return (
+            f"This model takes no function tools on Chat Completions while it reasons (400, {banner}). "
+            'Run the loop on the Responses API: lesson 09, or run_conversation(..., api="responses").'
+        )
+    if THINKING_TOOL_CHOICE in str(error):
+        return (
+            f"In thinking mode this model refuses a forced tool_choice (400, {banner}). "
+            'Send tool_choice="auto" (lesson 07), or turn thinking off for this request (lesson 13).'
+        )
+    return _first_line(error)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none."""
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 

@@ -1,0 +1,134 @@
+"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10 and 14 state it."""
+
+from __future__ import annotations
+
+from .model import Claim
+
+CHECKED = "2026-12-04"
+SDK_RETRY = "openai/openai-python src/openai/_base_client.py _should_retry (openai 3.54.0)"
+STRUCTURED = "https://platform.openai.com/docs/guides/structured-outputs"
+FUNCTION_CALLING = "https://platform.openai.com/docs/guides/function-calling"
+
+
+def _openai(key: str, api: str, **fields: object) -> Claim:
+    """A claim about OpenAI, checked on the ledger's date unless it says otherwise."""
+    return Claim(f"openai.{key}", provider="openai", api=api, checked=CHECKED, **fields)  # type: ignore[arg-type]
+
+
+OPENAI: tuple[Claim, ...] = (
+    _openai(
+        "chat_tools_with_reasoning",
+        "chat.completions",
+        scope="reasoning models from gpt-5.4 on, with function tools and reasoning on",
+        value="400 invalid_request_error, param reasoning_effort: 'Function tools with reasoning_effort are "
+        "not supported for <model> in /v1/chat/completions. Please use /v1/responses instead.' (newer "
+        "wording adds: 'or set reasoning_effort to 'none'')",
+        says="/v1/responses",
+        source="dotnet/extensions#7407; TheR1D/shell_gpt#801; pipecat-ai/pipecat#4043; "
+        "openai/openai-openapi#541; GEMISIS/leviath#333",
+        sure="reported",
+        shown_in=("00", "09"),
+        models=("gpt-5.4",),
+    ),
+    _openai(
+        "reasoning_item_required",
+        "responses",
+        scope="reasoning models; requests that store (store defaults to true) and name earlier items by id",
+        value="400 invalid_request_error, param input: \"Item 'fc_…' of type 'function_call' was provided "
+        "without its required 'reasoning' item: 'rs_…'.\" Every public report is of a stored request; none "
+        "with store=False",
+        says="stored",
+        source="mastra-ai/mastra#9005; mastra-ai/mastra#10713; mastra-ai/mastra#22291; "
+        "OpenHands/software-agent-sdk#2178",
+        sure="reported",
+        shown_in=("09",),
+    ),
+    _openai(
+        "refusal_field",
+        "chat.completions",
+        scope="structured outputs (a JSON schema in response_format); plain tools",
+        value="message.refusal is set, content null, for a structured-output refusal; with plain tools "
+        "a refusal usually arrives as ordinary content",
+        says="message.refusal",
+        source=f"{STRUCTURED}#refusals; openai/openai-agents-js#1686",
+        sure="documented",
+        shown_in=("10",),
+    ),
+    _openai(
+        "x_should_retry",
+        "sdk",
+        scope="openai-python 3.54.0, every request",
+        value="x-should-retry: true retries and false never retries, before any status-code rule",
+        says="x-should-retry",
+        source=SDK_RETRY,
+        sure="documented",
+        shown_in=("10",),
+    ),
+    _openai(
+        "retry_after_cap",
+        "sdk",
+        scope="openai-python 3.54.0, every request",
+        value=120,
+        says="2 minutes",
+        source=SDK_RETRY + " and src/openai/_constants.py MAX_RETRY_AFTER_DELAY",
+        sure="documented",
+        shown_in=("10",),
+    ),
+    _openai(
+        "rate_limit_headers",
+        "responses",
+        scope="a 429 from responses.create, reported 2025-04-21",
+        value="the 429 carried neither retry-after nor x-ratelimit-* headers",
+        says="openai/openai-node#1477",
+        source="openai/openai-node#1477",
+        sure="reported",
+        shown_in=("10",),
+    ),
+    _openai(
+        "strict_default",
+        "responses",
+        scope="a strict function schema whose property has a non-null default",
+        value="accepted by api.openai.com (gpt-5.6-sol, tested by the SDK's maintainer 2026-08-13); "
+        "rejected by Azure OpenAI ('default' is not permitted within a property definition)",
+        says="`default`",
+        source="openai/openai-agents-python#4390",
+        disputed_by=f"{STRUCTURED}#supported-schemas (the keyword list this lesson followed); "
+        "openai/openai-agents-python#4459 (Azure's rejection)",
+        sure="disputed",
+        shown_in=("07",),
+        models=("gpt-5.6-sol",),
+    ),
+    _openai(
+        "strict_parallel",
+        "chat.completions",
+        scope="strict function tools, several calls in one reply",
+        value="parallel calls may not match the strict schemas; parallel_tool_calls=false keeps them",
+        says="strict",
+        source=f"{FUNCTION_CALLING}#parallel-function-calling (as quoted by advanced-stack.com, "
+        "how-to-disable-openai-parallel-function-calling)",
+        sure="documented",
+        shown_in=("07",),
+    ),
+    _openai(
+        "role_function",
+        "chat.completions",
+        scope="reasoning models (reported for o3; gpt-5-mini, also a reasoning model, not reported)",
+        value="400 unsupported_value: \"Unsupported value: 'messages[59].role' does not support "
+        "'function' with this model.\" The same report: gpt-4o took role function",
+        says="does not support 'function' with this model",
+        source="TheR1D/shell_gpt#717",
+        sure="reported",
+        shown_in=("14",),
+        models=("o3", "gpt-4o"),
+    ),
+    _openai(
+        "parallel",
+        "chat.completions",
+        scope="all tool-calling models",
+        value="default",
+        says="parallel",
+        source=f"{FUNCTION_CALLING}#parallel-function-calling",
+        sure="documented",
+        behaviour="parallel",
+    ),
+)
