@@ -136,7 +136,14 @@ def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from .recording.record import notebook_problem
     from .recording.redact import Scrubber
+
+    for notebook in args.notebooks:  # a wrong argument is a usage error, before anything is run
+        problem = notebook_problem(notebook)
+        if problem:
+            print(f"python -m helpers {args.command}: {notebook}: {problem}", file=sys.stderr)
+            return 2
 
     say = Scrubber(getattr(args, "base_url", None))  # no key or credential is ever printed
     failed = 0

@@ -1,7 +1,8 @@
 """Mode, provider, model and paths, read from the environment.
 
 This module imports nothing else from ``helpers``, and its only I/O is following
-the links in ``LESSONS_WORKDIR``: every other module asks it what to do. Lesson 00 explains the modes and providers.
+the links in ``LESSONS_WORKDIR``: every other module asks it what to do. Lesson
+00 explains the modes and providers.
 
 Variables:
     LESSONS_MODE: ``replay`` (the default, whatever keys are set), ``live`` or

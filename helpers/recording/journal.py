@@ -197,6 +197,7 @@ def interrupted(cassette_dir: Path, lessons: Iterable[str] | None = None) -> lis
     for folder in _journalled(cassette_dir, lessons):
         try:
             journal = read_journal(folder)
+            _verify(journal)  # reads only: every staged file still as journalled
         except (OSError, JournalRefused) as err:
             said.append(_refused(folder, err))
             continue
@@ -232,7 +233,9 @@ def recover(cassette_dir: Path, notebooks: Iterable[Path]) -> list[str]:
             continue
         try:
             _finish(folder, journal)
-        except (OSError, JournalRefused) as err:
+        except JournalRefused as err:
+            said.append(_refused(folder, err))
+        except OSError as err:
             if os.path.lexists(folder / JOURNAL):  # else another process finished it meanwhile
                 said.append(f"could not finish the interrupted recording of {journal.lesson}: {err}")
         else:

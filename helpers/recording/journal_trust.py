@@ -5,7 +5,8 @@ anywhere (a copied or downloaded cassette folder), so ``read_journal`` accepts
 one only when it is a small regular file in this project's format, written
 for this very cassette folder (resolved), naming the lesson's own cassettes
 (``<stem>.yaml``, ``<stem>.<session>.yaml``) and its notebook (``<stem>.ipynb``,
-an absolute resolved path), each with the SHA-256 of the staged file. Every
+an absolute resolved path in a folder beside the cassette folder, as
+``notebooks/`` is beside ``cassettes/``), each with the SHA-256 of the staged file. Every
 read is bounded in bytes and follows no link.
 """
 
@@ -100,6 +101,10 @@ def parse_journal(folder: Path, data: object) -> Journal:
     notebook_path = Path(notebook)
     if notebook_path.name != f"{lesson}.ipynb" or notebook_path != notebook_path.resolve():
         raise JournalRefused(f"its notebook {notebook[:200]!r} is not {lesson}.ipynb, resolved")
+    if notebook_path.parent.parent != cassette_dir.parent:  # as notebooks/ sits beside cassettes/
+        raise JournalRefused(
+            f"its notebook {notebook[:200]!r} is not in a folder beside {cassette_dir.name}/"
+        )
     files = data.get("files")
     if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
         raise JournalRefused(f"its files are not a list of 1 to {MAX_FILES} entries")
