@@ -18,6 +18,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from collections.abc import Iterable
@@ -228,7 +229,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _quiet_interrupt(line: str) -> None:
     """Say one line after Ctrl-C; a second Ctrl-C meanwhile prints nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ValueError):  # not the main thread: its signals go elsewhere
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     print(line, file=sys.stderr, flush=True)
 
 
@@ -251,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m helpers: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, previous)
+        with contextlib.suppress(TypeError, ValueError):  # not set from Python; not the main thread
+            signal.signal(signal.SIGINT, previous)
 
 
 def _main(argv: list[str] | None) -> int:
