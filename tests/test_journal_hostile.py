@@ -187,6 +187,15 @@ def test_links_are_never_followed(tmp_path, capsys):
     assert_untouched_by_every_entry_point(tmp_path, scratch, notebook, capsys)
 
 
+def test_a_planted_temporary_file_is_not_followed(tmp_path):
+    scratch, cassette, notebook = project(tmp_path)
+    (cassette.parent / ".demo.yaml.installing").symlink_to(tmp_path / "outside" / "x")
+    plant(scratch, genuine(scratch, notebook))
+    assert recover(cassette.parent, [notebook]) == ["finished the interrupted recording of demo"]
+    assert (tmp_path / "outside" / "x").read_text() == "must stay\n"
+    assert cassette.read_text() == "new cassette\n" and not cassette.is_symlink()
+
+
 def test_a_linked_scratch_folder_is_refused(tmp_path, capsys):
     scratch, _, notebook = project(tmp_path)
     plant(scratch, genuine(scratch, notebook))

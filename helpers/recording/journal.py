@@ -91,6 +91,8 @@ def _verify(journal: Journal) -> list[tuple[Path, Path]]:
 def _install(source: Path, target: Path) -> None:
     """Put ``source`` in place of ``target``, atomically, then remove ``source``."""
     temp = target.with_name(f".{target.name}.installing")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()  # left by a kill, or planted as a link: copying must not follow it
     shutil.copyfile(source, temp)
     _fsync(temp)
     os.replace(temp, target)
