@@ -72,16 +72,17 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
 def pytest_sessionstart(session):
-    """Finish a recording that a kill interrupted mid-commit, before a cassette or notebook is read.
+    """Say which recording a kill interrupted mid-commit, and the command that finishes it.
 
-    Once per run: in the main process, not again in each pytest-xdist worker.
+    Tests only read: finishing it is the record and refresh commands' job. Once
+    per run: in the main process, not again in each pytest-xdist worker.
     """
     if hasattr(session.config, "workerinput"):
         return
-    from helpers.recording.journal import recover
+    from helpers.recording.journal import interrupted
     from helpers.settings import ROOT
 
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    for line in recover(ROOT / "cassettes"):
+    for line in interrupted(ROOT / "cassettes"):
         if reporter is not None:
             reporter.write_line(line)

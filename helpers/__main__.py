@@ -18,22 +18,31 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 # Only what every subcommand needs is imported here: each imports its own
-# modules when it runs, so that the command starts at once (and a Ctrl-C in its
-# first second stops it quietly, with no traceback from a half-done import).
-from .settings import PROVIDERS, ROOT, SettingsError, load_settings
+# modules when it runs, inside main(), so that the command starts at once and a
+# Ctrl-C at any moment, a half-done import included, stops it with one line.
+from .settings import PROVIDERS, ROOT, SettingsError, load_settings, port_number
 
 SOURCES = ROOT / "cassettes" / "sources"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (exit 2) instead of the usage and the error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print ``<prog>: error: <message> (see --help)`` on stderr and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m helpers", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     rec = commands.add_parser("record", help="re-record lessons' cassettes and refresh outputs")
     rec.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
     rec.add_argument("--provider", choices=sorted(PROVIDERS), help="provider to record with")
@@ -58,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         "lab",
         help="open the lessons in JupyterLab (extra options go to JupyterLab, e.g. --allow-root)",
     )
+    lab.add_argument("--port", type=port_number, help="the port JupyterLab tries first (0: any free one)")
     lab.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     ev = commands.add_parser(
         "eval", help="run lesson 12's evaluation and print its score table; exit 1 if a task fails"
@@ -93,13 +103,19 @@ def _cassette_dir() -> Path:
         return ROOT / "cassettes"
 
 
-def _recover(folders: Iterable[Path] = ()) -> None:
-    """Finish any recording a kill interrupted mid-commit, before a cassette is read."""
+def _interrupted(folders: Iterable[Path] = ()) -> list[str]:
+    """Say which recordings a kill interrupted mid-commit in these folders; change nothing."""
+    from .recording.journal import interrupted
+
+    return [line for folder in sorted({_cassette_dir(), *folders}) for line in interrupted(folder)]
+
+
+def _recover(notebooks: Iterable[Path]) -> None:
+    """Finish the recordings of these notebooks that a kill interrupted mid-commit; report the others."""
     from .recording.journal import recover
 
-    for folder in {_cassette_dir(), *folders}:
-        for line in recover(folder):
-            print(line)
+    for line in recover(_cassette_dir(), notebooks):
+        print(line)
 
 
 def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
@@ -121,12 +137,19 @@ def _record_one(args: argparse.Namespace, notebook: Path) -> tuple[bool, str]:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from .recording.record import notebook_problem
     from .recording.redact import Scrubber
+
+    for notebook in args.notebooks:  # a wrong argument is a usage error, before anything is run
+        problem = notebook_problem(notebook)
+        if problem:
+            print(f"python -m helpers {args.command}: {notebook}: {problem}", file=sys.stderr)
+            return 2
 
     say = Scrubber(getattr(args, "base_url", None))  # no key or credential is ever printed
     failed = 0
     try:
-        _recover()
+        _recover(args.notebooks)
         for notebook in args.notebooks:
             ok, message = _record_one(args, notebook)
             print(say(f"{notebook}: {'ok' if ok else 'FAILED'}: {message}"))
@@ -134,9 +157,7 @@ def _record(args: argparse.Namespace) -> int:
                 print("  the old cassette and notebook are kept as they were")
                 failed += 1
     except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C prints nothing
-        print(INTERRUPTED, flush=True)
-        signal.signal(signal.SIGINT, previous)
+        _quiet_interrupt(INTERRUPTED)
         return 130
     return 1 if failed else 0
 
@@ -144,17 +165,16 @@ def _record(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .recording.check import check_all, exit_code
 
-    _recover({p if p.is_dir() else p.parent for p in args.cassettes})
+    stopped = _interrupted({p if p.is_dir() else p.parent for p in args.cassettes})
     reports = check_all(args.cassettes or [_cassette_dir()])
-    problems = 0
-    for report in reports:
-        for line in report.lines():
-            print(line)
-        problems += len(report.problems)
+    lines = [*stopped, *(line for report in reports for line in report.lines())]
+    for line in lines:
+        print(line)
+    problems = len(lines)
     unreadable = sum(not r.readable for r in reports)
     tail = f", {unreadable} could not be read" if unreadable else ""
     print(f"{len(reports)} cassette(s) checked, {problems} problem(s){tail}")
-    return exit_code(reports)
+    return exit_code(reports) or (1 if stopped else 0)
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -168,7 +188,10 @@ def _eval(args: argparse.Namespace) -> int:
     env = {**os.environ, "LESSONS_MODE": "live" if args.live else "replay"}
     env.pop("LESSONS_RECORD_PLAN", None)
     if not args.live and (args.provider or args.base_url or args.model):
-        print("--provider, --base-url and --model need --live: replay uses the cassettes' own")
+        print(
+            "eval: --provider, --base-url and --model need --live: replay uses the cassettes' own",
+            file=sys.stderr,
+        )
         return 2
     overrides = {
         "LESSONS_PROVIDER": args.provider,
@@ -179,9 +202,10 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(env)
     except SettingsError as error:
-        print(f"eval: {error}")
+        print(f"eval: {error}", file=sys.stderr)
         return 2
-    _recover()
+    for line in _interrupted():
+        print(line, file=sys.stderr)
     sessions = []
 
     def connect(task):  # one cassette per task in replay, named after it
@@ -203,13 +227,44 @@ def _eval(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _quiet_interrupt(line: str) -> None:
+    """Say one line after Ctrl-C; a second Ctrl-C meanwhile prints nothing."""
+    with contextlib.suppress(ValueError):  # not the main thread: its signals go elsewhere
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print(line, file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code.
+
+    Every error is one line on stderr: exit 2 for a usage error, 1 for a
+    failure, 130 for Ctrl-C, at whatever moment it comes.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _quiet_interrupt("interrupted")
+        return 130
+    except SettingsError as err:
+        print(f"python -m helpers: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 - a command line says what failed, never a traceback
+        print(f"python -m helpers: {type(err).__name__}: {err}".splitlines()[0], file=sys.stderr)
+        return 1
+    finally:
+        with contextlib.suppress(TypeError, ValueError):  # not set from Python; not the main thread
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    """``main`` without its last-resort handlers."""
     args, unknown = _parser().parse_known_args(argv)
     if args.command == "lab":
         from .lessons.lab import main as lab
 
-        return lab([*unknown, *args.extra])
+        port = [] if args.port is None else ["--port", str(args.port)]
+        return lab([*port, *unknown, *args.extra])
     if args.command == "probe":
         from .providers.report import main as probe
 

@@ -1,7 +1,8 @@
 """Mode, provider, model and paths, read from the environment.
 
-This module does no I/O and imports nothing else from ``helpers``: every other
-module asks it what to do. Lesson 00 explains the modes and providers.
+This module imports nothing else from ``helpers``, and its only I/O is following
+the links in ``LESSONS_WORKDIR``: every other module asks it what to do. Lesson
+00 explains the modes and providers.
 
 Variables:
     LESSONS_MODE: ``replay`` (the default, whatever keys are set), ``live`` or
@@ -11,7 +12,8 @@ Variables:
     OPENAI_BASE_URL: overrides the provider's base URL.
     LESSONS_MODEL: overrides the provider's default model.
     LESSONS_WORKDIR: where ``write_file`` may write (default
-        ``notebooks/workspace/``).
+        ``notebooks/workspace/``). A folder that holds what a model must never
+        overwrite is refused (``workdir_problem``).
     LESSONS_CASSETTE_DIR: where cassettes are read and written (default
         ``cassettes/``).
     LESSONS_RECORD_PLAN: set by ``python -m helpers record --from-source``: a
@@ -26,11 +28,13 @@ Variables:
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Literal, get_args
 
 Mode = Literal["replay", "live", "record"]
@@ -40,6 +44,23 @@ MODES: tuple[str, ...] = get_args(Mode)
 PROVENANCES: tuple[str, ...] = get_args(Provenance)
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_WORKDIR = ROOT / "notebooks" / "workspace"
+# Folders whose every file belongs to the system: LESSONS_WORKDIR may not be in them.
+SYSTEM_TREES = tuple(
+    Path(p)
+    for p in (
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run",
+        "/sbin", "/sys", "/usr", "/System", "/Library", "/Applications", "/private/etc",
+    )
+)  # fmt: skip
+# Folders shared by every user or program: LESSONS_WORKDIR may be a folder inside, never one of them.
+SHARED_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        "/home", "/Users", "/root", "/tmp", "/var", "/var/tmp", "/opt", "/srv", "/mnt", "/media",
+        "/private", "/private/tmp", "/private/var", "/Volumes",
+    )
+)  # fmt: skip
 
 
 class SettingsError(ValueError):
@@ -151,6 +172,69 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return seconds
 
 
+def port_number(text: str) -> int:
+    """An argparse ``type``: a TCP port, 1-65535, or 0 for any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535, or 0 for any free one")
+    return port
+
+
+def _windows_drive_root(value: str) -> bool:
+    """True for ``C:``, ``C:\\`` or ``C:/``: a whole drive, on any system."""
+    windows = PureWindowsPath(value)
+    return bool(windows.drive) and windows.parent == windows
+
+
+def workdir_problem(value: str, home: Path | None = None) -> str | None:
+    """Why a ``LESSONS_WORKDIR`` value is refused, or None when the folder may be written into.
+
+    Refused: the root of a file system or drive, the home folder, a folder
+    every user or program shares (``/tmp``, ``/home``...), anything inside a
+    system folder (``/etc``, ``/usr``...), the project or a folder that holds
+    it, and a folder inside the project other than ``notebooks/workspace/``:
+    ``write_file`` could overwrite the lessons, their code or the system.
+
+    Args:
+        value: The variable's value; ``~`` is the home folder.
+        home: The home folder (the user's by default).
+    """
+    home = (home or Path.home()).resolve()
+    path = Path(value).expanduser()
+    forms = {Path(os.path.abspath(path)), path.resolve()}  # as written, and with links followed
+    if _windows_drive_root(value) or any(p.parent == p for p in forms):
+        return "the root of a file system"
+    if home in forms:
+        return "your home folder"
+    for p in forms:
+        if any(p == s or s in p.parents for s in SYSTEM_TREES) or p in SHARED_FOLDERS:
+            return f"a system or shared folder ({p})"
+        if p in (Path(tempfile.gettempdir()), Path(tempfile.gettempdir()).resolve()):
+            return "the temporary folder every program shares"
+        if p == ROOT or p in ROOT.parents:
+            return "the project's folder, or a folder that holds it"
+        if ROOT in p.parents and not (p == DEFAULT_WORKDIR or DEFAULT_WORKDIR in p.parents):
+            return "inside the project, outside notebooks/workspace/"
+    return None
+
+
+def _workdir(env: Mapping[str, str]) -> Path:
+    """``LESSONS_WORKDIR``, or the default, once it is known not to hold what must not be overwritten."""
+    value = env.get("LESSONS_WORKDIR", "").strip()
+    if not value:
+        return DEFAULT_WORKDIR
+    problem = workdir_problem(value)
+    if problem:
+        raise SettingsError(
+            f"LESSONS_WORKDIR={value!r} is {problem}, where write_file must not write: "
+            "give it a folder of its own (unset, it is notebooks/workspace/)"
+        )
+    return Path(value).expanduser()
+
+
 def api_key_for(provider: Provider, env: Mapping[str, str]) -> str:
     """The key for a provider, from its own variable only.
 
@@ -171,8 +255,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     Raises:
         SettingsError: A variable names an unknown mode or provider, or live or
-            record mode is asked for a provider whose key is not set, or
-            ``LESSONS_TIMEOUT`` is not a positive number.
+            record mode is asked for a provider whose key is not set,
+            ``LESSONS_TIMEOUT`` is not a positive number, or ``LESSONS_WORKDIR``
+            is a folder ``write_file`` must not write into.
     """
     env = os.environ if env is None else env
     provider = PROVIDERS[_pick(env, "LESSONS_PROVIDER", tuple(PROVIDERS), DEFAULT_PROVIDER)]
@@ -192,7 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         base_url=(env.get("OPENAI_BASE_URL", "").strip() or provider.base_url).rstrip("/"),
         api_key=key,
         cassette_dir=Path(env.get("LESSONS_CASSETTE_DIR", "").strip() or ROOT / "cassettes"),
-        workdir=Path(env.get("LESSONS_WORKDIR", "").strip() or ROOT / "notebooks" / "workspace"),
+        workdir=_workdir(env),
         record_plan=Path(plan) if plan else None,
         timeout=_seconds(env, "LESSONS_TIMEOUT", DEFAULT_TIMEOUT),
     )

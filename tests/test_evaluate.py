@@ -69,7 +69,7 @@ def test_eval_fails_when_a_cassette_is_missing(capsys, tmp_path, monkeypatch):
 
 def test_eval_live_without_a_key_says_so(capsys, monkeypatch):
     assert main(["eval", "--live"]) == 2
-    assert "needs a key" in capsys.readouterr().out
+    assert "needs a key" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("flag", ["--model", "--base-url"])

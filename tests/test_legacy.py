@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionMessage
 
 from helpers.calling.dispatch import check_conversation
@@ -126,4 +128,26 @@ def test_an_sdk_message_is_read_and_the_prefix_is_yours():
 )
 def test_a_result_that_answers_no_waiting_call_is_refused(messages):
     with pytest.raises(ValueError, match="no call to it is waiting"):
+        messages_from_legacy(messages)
+
+
+MALFORMED_CALLS = st.one_of(
+    st.fixed_dictionaries({"arguments": st.just("{}")}),  # no name
+    st.fixed_dictionaries({"name": st.one_of(st.none(), st.integers(), st.just(""), st.lists(st.text()))}),
+    st.fixed_dictionaries(
+        {"name": st.just("get_memory_info"), "arguments": st.one_of(st.none(), st.integers())}
+    ),
+    st.text(min_size=1),
+    st.lists(st.integers(), min_size=1),
+    st.integers().filter(bool),
+)
+
+
+@given(call=MALFORMED_CALLS)
+def test_a_malformed_function_call_is_a_value_error_naming_its_message(call):
+    messages = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "function_call": call},
+    ]
+    with pytest.raises(ValueError, match=r"^messages\[1\]\.function_call must be an object with a text name"):
         messages_from_legacy(messages)

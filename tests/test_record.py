@@ -162,6 +162,8 @@ def test_a_failed_recording_keeps_the_old_cassette_and_notebook(project, capsys)
 def test_no_key_or_url_credential_is_printed(project, monkeypatch, capsys):
     url = "http://user:hunter22@127.0.0.1:9/v1?api-key=topsecret99"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-live-0123456789")
+    monkeypatch.chdir(project)
+    nbformat.write(nbformat.v4.new_notebook(), "demo.ipynb")
 
     def failing(notebook: Path, **options: object) -> Outcome:
         return Outcome(notebook, False, f"APIConnectionError: {options['base_url']} sk-live-0123456789")
@@ -175,6 +177,8 @@ def test_no_key_or_url_credential_is_printed(project, monkeypatch, capsys):
 
 
 def test_an_unreadable_script_or_setting_is_one_line(project, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    nbformat.write(nbformat.v4.new_notebook(), "demo.ipynb")
     bad = project / "bad.json"
     bad.write_text('{"responses": 5', encoding="utf-8")
     assert main(["record", "--script", str(bad), "demo.ipynb"]) == 1

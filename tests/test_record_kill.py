@@ -2,7 +2,8 @@
 
 A kill (SIGKILL) at each step of the commit, by ``LESSONS_RECORD_CRASH_AT``; one
 through the real record command at the worst moment (new cassette, old
-notebook); and Ctrl-C in the middle of a recording.
+notebook), which ``check`` reports without writing and ``refresh`` finishes;
+and Ctrl-C in the middle of a recording.
 """
 
 from __future__ import annotations
@@ -26,24 +27,21 @@ from helpers.recording.journal import CRASH_AT, JOURNAL, recover
 POSIX = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 # The record command in a subprocess, as a maintainer runs it.
 COMMAND = [sys.executable, "-m", "helpers"]
-# helpers/recording/journal.py loaded alone (it needs only the standard library), so that
-# a subprocess starts in a tenth of a second.
+# The journal alone (it needs only the standard library), so that a subprocess starts in a
+# tenth of a second.
 JOURNAL_ALONE = """
-import importlib.util, sys
+import sys
 from pathlib import Path
-spec = importlib.util.spec_from_file_location("journal", sys.argv[1])
-journal = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(journal)
+from helpers.recording import journal
 """
 COMMIT = (
     JOURNAL_ALONE
     + """
-folder, cassette, notebook = map(Path, sys.argv[2:])
+folder, cassette, notebook = map(Path, sys.argv[1:])
 journal.commit(folder, [(folder / cassette.name, cassette), (folder / notebook.name, notebook)])
 """
 )
-RECOVER = JOURNAL_ALONE + "journal.recover(Path(sys.argv[2]))"
-JOURNAL_PY = str(ROOT / "helpers" / "recording" / "journal.py")
+RECOVER = JOURNAL_ALONE + "journal.recover(Path(sys.argv[1]), [Path(sys.argv[2])])"
 STEPS = {  # where the kill happens, and which pair is there once recovered
     "staged": "old",
     "journalled": "new",
@@ -68,8 +66,8 @@ def staged_project(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def commit_killed_at(step: str, scratch: Path, cassette: Path, notebook: Path) -> int:
     env = {**os.environ, CRASH_AT: step}
-    args = [JOURNAL_PY, str(scratch), str(cassette), str(notebook)]
-    return subprocess.run([sys.executable, "-c", COMMIT, *args], env=env, timeout=30).returncode
+    args = [str(scratch), str(cassette), str(notebook)]
+    return subprocess.run([sys.executable, "-c", COMMIT, *args], env=env, cwd=ROOT, timeout=30).returncode
 
 
 def pair(cassette: Path, notebook: Path) -> tuple[str, str]:
@@ -81,7 +79,7 @@ def pair(cassette: Path, notebook: Path) -> tuple[str, str]:
 def test_a_kill_at_each_step_of_the_commit_leaves_one_pair(tmp_path, step):
     scratch, cassette, notebook = staged_project(tmp_path)
     assert commit_killed_at(step, scratch, cassette, notebook) == -signal.SIGKILL
-    said = recover(cassette.parent)
+    said = recover(cassette.parent, [notebook])
     which = STEPS[step]
     assert pair(cassette, notebook) == (f"{which} cassette\n", f"{which} notebook\n")
     assert said == (["finished the interrupted recording of demo"] if step.startswith(("j", "i")) else [])
@@ -95,11 +93,11 @@ def test_a_kill_while_recovering_is_finished_by_the_next_recovery(tmp_path):
     assert commit_killed_at("journalled", scratch, cassette, notebook) == -signal.SIGKILL
     env = {**os.environ, CRASH_AT: "installed-1"}
     killed = subprocess.run(
-        [sys.executable, "-c", RECOVER, JOURNAL_PY, str(cassette.parent)], env=env, timeout=30
+        [sys.executable, "-c", RECOVER, str(cassette.parent), str(notebook)], env=env, cwd=ROOT, timeout=30
     )
     assert killed.returncode == -signal.SIGKILL
     assert pair(cassette, notebook) == ("new cassette\n", "old notebook\n")
-    recover(cassette.parent)
+    recover(cassette.parent, [notebook])
     assert pair(cassette, notebook) == ("new cassette\n", "new notebook\n")
     assert not scratch.exists()
 
@@ -145,7 +143,10 @@ def test_the_record_command_killed_between_cassette_and_notebook_is_rolled_forwa
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
     assert cassette.exists() and notebook.read_bytes() == old_notebook  # the issue's broken pair
     staged = (cassette.parent / ".recording-demo" / "demo.ipynb").read_bytes()  # replayed on this cassette
-    assert main(["check", str(cassette)]) == 0  # an entry point that reads cassettes finishes the commit
+    assert main(["check", str(cassette)]) == 1  # it reports the stopped recording, and writes nothing
+    assert (cassette.parent / ".recording-demo" / "demo.ipynb").read_bytes() == staged
+    assert notebook.read_bytes() == old_notebook
+    assert main(["refresh", str(notebook)]) == 0  # the command the report names finishes it
     assert notebook.read_bytes() == staged and not (cassette.parent / ".recording-demo").exists()
     outputs = [o["text"] for c in nbformat.read(notebook, as_version=4).cells for o in c.outputs]
     assert outputs == ["replay · openai · gpt-5-mini · cassette demo.yaml (authored)\n", "bonjour\n"]

@@ -54,6 +54,22 @@ def _as_dict(message: Any) -> dict[str, Any]:
     return message.model_dump(exclude_none=True)
 
 
+def _legacy_call(call: Any, index: int) -> tuple[str, str]:
+    """A ``function_call``'s name and arguments; a ValueError naming ``messages[index]`` if malformed."""
+    try:
+        call = _as_dict(call)
+    except AttributeError:
+        call = None  # neither a mapping nor an SDK object
+    name = call.get("name") if call is not None else None
+    arguments = call.get("arguments", "{}") if call is not None else None
+    if not isinstance(name, str) or not name or not isinstance(arguments, str):
+        raise ValueError(
+            f"messages[{index}].function_call must be an object with a text name and text arguments, "
+            f"not {call!r:.200}"
+        )
+    return name, arguments
+
+
 def messages_from_legacy(messages: Iterable[Any], id_prefix: str = "call_legacy_") -> list[dict[str, Any]]:
     """Rewrite a legacy conversation with ``tool_calls`` and ``role: "tool"`` messages.
 
@@ -70,7 +86,9 @@ def messages_from_legacy(messages: Iterable[Any], id_prefix: str = "call_legacy_
         A new list; the messages passed in are not changed.
 
     Raises:
-        ValueError: A function message answers no pending call of that name.
+        ValueError: A function message answers no pending call of that name, or
+            a ``function_call`` is not an object with a text ``name`` (and
+            text ``arguments``, when given); the message names the index.
     """
     converted: list[dict[str, Any]] = []
     pending: tuple[str, str] | None = None  # (call id, function name) awaiting its result
@@ -88,11 +106,11 @@ def messages_from_legacy(messages: Iterable[Any], id_prefix: str = "call_legacy_
         call = message.pop("function_call", None)
         pending = None
         if message.get("role") == "assistant" and call:
-            call = _as_dict(call)
+            name, arguments = _legacy_call(call, index)
             calls += 1
             call_id = f"{id_prefix}{calls}"
-            function = {"name": call["name"], "arguments": call.get("arguments", "{}")}
+            function = {"name": name, "arguments": arguments}
             message["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
-            pending = (call_id, call["name"])
+            pending = (call_id, name)
         converted.append(message)
     return converted

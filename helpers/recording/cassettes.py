@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -84,6 +85,36 @@ def record_command(lesson: str) -> str:
     return f"python -m helpers record notebooks/{lesson}.ipynb"
 
 
+def _base_parts(url: str) -> tuple[str, str, int | None, str] | None:
+    """Scheme, host (lower case, no trailing dot), port (the scheme's default filled in), path."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").rstrip("."), port, parts.path.rstrip("/")
+
+
+def under_base(uri: str, base: str) -> str | None:
+    """What follows ``base`` in ``uri`` (path and query), or None when ``uri`` is not under it.
+
+    Hosts are compared as the HTTP client sends them: ``http://LOCALHOST:80/v1``
+    and ``http://localhost./v1`` are the same base.
+
+    Example:
+        >>> under_base("http://localhost:8000/v1/chat/completions?x=1", "http://LOCALHOST:8000/v1/")
+        '/chat/completions?x=1'
+    """
+    ours, theirs = _base_parts(uri), _base_parts(base)
+    if ours is None or theirs is None or ours[:3] != theirs[:3]:
+        return None
+    path, prefix = urlsplit(uri).path, theirs[3]
+    if path != prefix and not path.startswith(prefix + "/"):
+        return None
+    query = urlsplit(uri).query
+    return path[len(prefix) :] + (f"?{query}" if query else "")
+
+
 def rewrite_host(
     sent_base: str, public_base: str, paths: dict[str, str] | None = None
 ) -> Callable[[Request], Request]:
@@ -99,14 +130,15 @@ def rewrite_host(
         public_base: The provider's public base URL, stored instead.
         paths: This machine's folders and their placeholders (``machine_paths()``).
     """
-    sent_base, public_base = sent_base.rstrip("/"), public_base.rstrip("/")
+    public_base = public_base.rstrip("/")
     paths = machine_paths() if paths is None else paths
 
     def hook(request: Request) -> Request | None:
         if request.host.endswith(NEVER_RECORDED_SUFFIX):
             return None  # passed through to its own transport, never recorded
-        if request.uri.startswith(sent_base):
-            request.uri = public_base + request.uri[len(sent_base) :]
+        rest = under_base(request.uri, sent_base)
+        if rest is not None:
+            request.uri = public_base + rest
         request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_REQUEST_HEADERS}
         if isinstance(request.body, bytes):
             request.body = redact(request.body, paths)

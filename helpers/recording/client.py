@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..settings import PROVIDERS, Settings, SettingsError, load_settings
 from ..tools.tape import Tape, use_tape
 from . import errors
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
-from .journal import recover
+from .journal import interrupted
 
 REPLAY_KEY = "replay-needs-no-key"
 LIVE_RETRIES = 2  # the SDK's default: 3 attempts in all
@@ -236,8 +237,9 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     if _current is not None:
         _current.close()
     settings = settings or load_settings()
-    if settings.mode == "replay":
-        recover(settings.cassette_dir)  # finish a recording that was stopped while it replaced files
+    if settings.mode == "replay":  # replay writes nothing: a stopped recording is only reported
+        for line in interrupted(settings.cassette_dir, [lesson]):
+            print(line, file=sys.stderr)
     cassette = cassette or lesson
     mode = settings.mode
     exchanges: list[Exchange] = []

@@ -2,8 +2,9 @@
 
 For each notebook:
 
-1. finish any commit that a kill interrupted (``helpers.recording.journal.recover``),
-   then clear what an abandoned recording of this lesson left;
+1. finish a commit of this lesson that a kill interrupted
+   (``helpers.recording.journal.recover``), then clear what an abandoned
+   recording of it left;
 2. run the notebook top to bottom in record mode against the provider (or a
    scripted loopback endpoint), writing its cassettes into the scratch folder
    ``<cassette_dir>/.recording-<stem>/``. As each exchange is recorded, the
@@ -16,8 +17,8 @@ For each notebook:
 5. commit: the cassettes and the notebook replace the old ones together or not
    at all (``helpers.recording.journal.commit``). Every new file is complete before a
    journal naming them is written; a kill before the journal leaves the old
-   files, a kill after it is rolled forward by the next command that reads
-   cassettes (record, refresh, check, a pytest session, a lesson's ``setup()``).
+   files, a kill after it is rolled forward by the next record or refresh of
+   that notebook (other readers of cassettes only report it).
 
 A failure anywhere leaves the old cassettes and notebook as they were. Ctrl-C
 stops the run at once: the kernel is shut down, the scratch folder removed, and
@@ -43,13 +44,14 @@ from nbclient.exceptions import CellExecutionError
 from ..settings import PROVIDERS, SettingsError, load_settings
 from .cassettes import read_cassette
 from .check import check_cassette
-from .journal import commit, crash_point, discard, recover
+from .journal import JOURNAL, commit, crash_point, discard, recover
 from .kernel import execute
 from .loopback import LoopbackServer, load_script
 from .widget_state import stable_widget_state
 
 __all__ = ["FAKE_KEY", "KERNELSPEC", "LANGUAGE_INFO", "Outcome", "clean", "execute", "record", "refresh"]
 
+MAX_NOTEBOOK_BYTES = 16 * 2**20  # every lesson is well under 1 MiB
 FAKE_KEY = "loopback-fake-key"  # what the SDK sends to a loopback endpoint
 # What JupyterLab itself writes when it saves a lesson, so that opening one
 # leaves it unchanged. The language version is left out: it is the learner's.
@@ -107,6 +109,28 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def notebook_problem(path: Path) -> str | None:
+    """Why a path is not a notebook these commands can run (one line), or None when it is one."""
+    if not path.exists():
+        return "no such file"
+    if not path.is_file():
+        return "not a file"
+    if path.suffix != ".ipynb":
+        return "not a notebook (a lesson is a .ipynb file)"
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(raw) > MAX_NOTEBOOK_BYTES:
+            return f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB, which no lesson is"
+        nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except OSError as err:
+        return f"cannot be read: {err.strerror or err}"
+    except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for a broken file
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        return f"not a readable notebook ({reason})"
+    return None
+
+
 def _failure(err: CellExecutionError) -> str:
     return f"{err.ename}: {err.evalue}".strip()
 
@@ -150,7 +174,9 @@ def _run(path: Path, env: dict[str, str | None], servers: list[LoopbackServer]) 
     except SettingsError as err:
         return Outcome(path, False, str(err))
     scratch = settings.recording_path(path.stem).parent
-    recover(settings.cassette_dir)  # a commit a kill interrupted is finished first
+    said = recover(settings.cassette_dir, [path])  # a commit a kill interrupted is finished first
+    if os.path.lexists(scratch / JOURNAL):  # a journal that was not finished is never overwritten
+        return Outcome(path, False, next((s for s in said if path.stem in s), f"{scratch} holds a journal"))
     discard(scratch)  # what an abandoned recording of this lesson left
     try:
         try:
@@ -190,8 +216,11 @@ def refresh(notebook: Path) -> Outcome:
     Returns:
         What happened; on failure the notebook is untouched.
     """
+    problem = notebook_problem(notebook)
+    if problem:
+        return Outcome(notebook, False, problem)
     with contextlib.suppress(SettingsError):  # the cassettes it replays must be whole
-        recover(load_settings().cassette_dir)
+        recover(load_settings().cassette_dir, [notebook])
     with tempfile.TemporaryDirectory() as workdir:
         env = {"LESSONS_MODE": "replay", "LESSONS_WORKDIR": workdir, "LESSONS_RECORD_PLAN": None}
         try:
@@ -225,6 +254,9 @@ def record(
     Returns:
         What happened; on failure the old cassettes and notebook are untouched.
     """
+    problem = notebook_problem(notebook)
+    if problem:
+        return Outcome(notebook, False, problem)
     env: dict[str, str | None] = {
         "LESSONS_PROVIDER": provider,
         "OPENAI_BASE_URL": base_url,
