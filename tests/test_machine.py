@@ -160,6 +160,8 @@ BAD_NAMES = {
     "newline": ("mem\n.txt", "control character"),
     "escape": ("mem\x1b[31m.txt", "control character"),
     "del": ("mem\x7f.txt", "control character"),
+    "right-to-left override": ("report\u202etxt.exe", "U+202E, which makes it read differently"),
+    "left-to-right isolate": ("mem\u2066.txt", "U+2066"),
     "reserved con": ("CON", "reserved device name"),
     "reserved nul lower with extension": ("nul.txt", "reserved device name"),
     "reserved com1": ("COM1.log", "reserved device name"),

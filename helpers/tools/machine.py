@@ -37,6 +37,8 @@ RESERVED_NAMES = frozenset(
 )
 # Windows cannot store these; ":" would also reach a drive (C:x) or an NTFS stream.
 FORBIDDEN_CHARS = '<>:"|?*'
+# Unicode's bidirectional controls: invisible, they reorder what is shown after them.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -136,6 +138,11 @@ def _check_name(file_name: object) -> list[str]:
         raise refuse(file_name, "the name is empty")
     if any(unicodedata.category(c) == "Cc" for c in file_name):
         raise refuse(file_name, "the name contains a control character")
+    if bidi := next((c for c in file_name if c in BIDI_CONTROLS), None):
+        # U+202E turns "report\u202etxt.exe" into "reportexe.txt" on screen.
+        raise refuse(
+            file_name, f"the name contains U+{ord(bidi):04X}, which makes it read differently from what it is"
+        )
     if any(unicodedata.category(c) == "Cs" for c in file_name):
         raise refuse(file_name, "the name contains a lone surrogate, which no file system can store")
     # Either separator counts, so a name means the same thing on every system.
