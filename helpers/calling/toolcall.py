@@ -10,12 +10,14 @@ reads all of them and never raises: what it cannot read becomes ``problem``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 from .untrusted import quoted
 
+LOCAL_ID = "call_local_{}"
 _NOT_CALLS = (str, bytes, bytearray, int, float, list, tuple, set)
 _JSON_KINDS = {list: "an array", tuple: "an array", str: "a string", int: "a number", float: "a number"}
 
@@ -65,6 +67,28 @@ def _call_id(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 256:
         return str(value)
     return ""
+
+
+def local_ids(ids: Iterable[Any]) -> list[str]:
+    """The ids to send back with calls: each missing, empty or non-string one replaced by a local id.
+
+    An answer names its call by id, so a call whose id is ``""``, ``None``, a
+    number or absent cannot be answered as sent; it gets ``call_local_1``,
+    ``call_local_2``... (numbers no other call of the message uses). Servers that
+    send such ids do not keep track of ids, so nothing they know is lost. A
+    non-empty string id is kept, even when two calls share it: it is the
+    server's own label, and the caller decides what a shared label means.
+
+    Args:
+        ids: The calls' ids as sent (``None`` for a call without one).
+
+    Returns:
+        One usable id per call, in order: the server's own where it has one.
+    """
+    ids = list(ids)
+    taken = {value for value in ids if isinstance(value, str)}
+    fresh = (name for name in map(LOCAL_ID.format, count(1)) if name not in taken)
+    return [str.__str__(value) if isinstance(value, str) and value else next(fresh) for value in ids]
 
 
 def read_call(call: Any) -> ToolCall:
