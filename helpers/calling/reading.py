@@ -71,6 +71,15 @@ def completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
     Raises:
         Unusable: The body is empty, not JSON, or not a JSON object.
     """
+    return parsed(raw, ChatCompletion, "chat completion")
+
+
+def parsed(raw: LegacyAPIResponse[Any], expected: type[T], what: str) -> T:
+    """What the SDK reads from a 200 response, when it is an ``expected`` (called ``what`` in errors).
+
+    Raises:
+        Unusable: The body is empty, not JSON, or not a JSON object.
+    """
     if not raw.http_response.content:
         kind = raw.http_response.headers.get("content-type") or "no content-type"
         raise Unusable(f"the server answered 200 with an empty body ({kind})")
@@ -80,8 +89,8 @@ def completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
         reason = _clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
         body = _described(raw)
         raise Unusable(f"the server answered 200 with a body that is not JSON ({reason}): {body}") from None
-    if not isinstance(response, ChatCompletion):  # not labelled JSON, or a JSON list, string, null...
-        raise Unusable(f"the server answered 200 with no chat completion: {_described(raw)}")
+    if not isinstance(response, expected):  # not labelled JSON, or a JSON list, string, null...
+        raise Unusable(f"the server answered 200 with no {what}: {_described(raw)}")
     return response
 
 

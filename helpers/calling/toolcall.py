@@ -52,7 +52,7 @@ def kind(value: Any) -> str:
     return _JSON_KINDS.get(type(value), f"a {type(value).__name__}")
 
 
-def _field(obj: Any, key: str) -> Any:
+def field_of(obj: Any, key: str) -> Any:
     """``obj[key]`` for a mapping, ``obj.key`` for an object, None when it has none."""
     try:
         return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
@@ -111,11 +111,11 @@ def _read(call: Any) -> ToolCall:
     """``read_call``'s work, which may raise on objects that misbehave."""
     if call is None or isinstance(call, _NOT_CALLS):
         return ToolCall("", problem=f"it is {kind(call)}, not a tool call")
-    call_id = _call_id(_field(call, "id"))
-    call_type = _field(call, "type")
-    function = _field(call, "function")
-    if call_type == "custom" or (call_type is None and function is None and _field(call, "custom")):
-        name = _field(_field(call, "custom"), "name")
+    call_id = _call_id(field_of(call, "id"))
+    call_type = field_of(call, "type")
+    function = field_of(call, "function")
+    if call_type == "custom" or (call_type is None and function is None and field_of(call, "custom")):
+        name = field_of(field_of(call, "custom"), "name")
         return ToolCall(call_id, name if isinstance(name, str) else "", custom=True)
     if call_type is not None and call_type != "function":
         shown = quoted(call_type, 40) if isinstance(call_type, str) else kind(call_type)
@@ -124,7 +124,7 @@ def _read(call: Any) -> ToolCall:
         return ToolCall(call_id, problem="it has no 'function' with a name and arguments")
     if isinstance(function, _NOT_CALLS):
         return ToolCall(call_id, problem=f"its 'function' is {kind(function)}, not an object with a name")
-    name = _field(function, "name")
+    name = field_of(function, "name")
     if name is not None and not isinstance(name, str):
         return ToolCall(call_id, problem=f"its function's name is {kind(name)}, not a string")
-    return ToolCall(call_id, str.__str__(name or ""), _field(function, "arguments"))
+    return ToolCall(call_id, str.__str__(name or ""), field_of(function, "arguments"))
