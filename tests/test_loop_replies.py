@@ -140,3 +140,18 @@ def test_a_streamed_chunk_of_the_wrong_shape_is_a_bad_response_in_one_line() -> 
         "chunk 1: choices[0].delta.tool_calls[0].index is an array, not an integer"
     )
     assert raised.value.conversation.messages == [USER]
+
+
+def test_ollamas_calls_with_an_index_inside_and_a_reasoning_field_are_run_and_sent_back() -> None:
+    # Ollama's /v1 (non-streamed): content "", a "reasoning" field, "index" inside each call, ids call_ + 8.
+    made = {"index": 0, "id": "call_ab12cd34", "type": "function", **function("get_memory_info")}
+    reply = completion({"content": "", "reasoning": "Need memory.", "tool_calls": [made]}, "tool_calls")
+    server = Server(json_reply(reply), DONE)
+    messages, _ = run(server)
+    assert server.bodies[1]["messages"][1] == {
+        "role": "assistant",
+        "content": "",
+        "reasoning": "Need memory.",
+        "tool_calls": [made],
+    }
+    assert messages[2] == {"role": "tool", "tool_call_id": "call_ab12cd34", "content": MEMORY}
