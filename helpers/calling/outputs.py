@@ -80,7 +80,7 @@ def output_items(response: Response) -> list[dict[str, Any]]:
     for number, item in enumerate(items):
         if not isinstance(item, dict):
             raise Unusable(f"has output[{number}] that is {kind(item)}, not an item")
-        if item.get("type") not in KNOWN:
+        if not (isinstance(item.get("type"), str) and item["type"] in KNOWN):
             shown = "no type" if item.get("type") is None else f"the type {_shown(item['type'])}"
             raise Unusable(f"has output[{number}] with {shown}, which this loop does not handle")
     return valid_utf8(items)
