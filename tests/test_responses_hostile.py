@@ -160,6 +160,19 @@ def test_a_hostile_second_response_is_a_bad_response_with_the_work_done(
     assert ran == []
 
 
+@pytest.mark.parametrize("response_id", [None, "", 7])
+def test_a_chained_run_needs_an_id_to_name_the_response_by(response_id: Any) -> None:
+    first = {**response(1, call(1, "save", '{"name": "a"}')), "id": response_id}
+    ran: list[str] = []
+    server = Server((JSON, json.dumps(first).encode()))
+    with pytest.raises(BadResponse) as raised:
+        run_responses(server.client(), MODEL, "x", TOOLS, saving(ran), store=True)
+    assert str(raised.value) == (
+        f"the response to request 1 has no id for the next request to name ('id': {json.dumps(response_id)})"
+    )
+    assert ran == [] and len(server.bodies) == 1
+
+
 def test_an_incomplete_response_says_why() -> None:
     details = {"reason": "max_output_tokens"}
     server = Server((JSON, FIRST), (JSON, body(status="incomplete", incomplete_details=details)))

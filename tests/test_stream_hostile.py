@@ -22,6 +22,7 @@ from test_loop import MODEL, USER, Tools
 
 from helpers.calling.dispatch import check_conversation
 from helpers.calling.loop import BadResponse, IncompleteResponse, run_conversation
+from helpers.calling.reading import Unusable, assembled
 from helpers.calling.stream import BadChunk, StreamAssembler, assemble_stream
 
 SOME = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -230,3 +231,23 @@ def test_the_streamed_loop_answers_or_raises_its_own_error(chunks: list[Any]) ->
     for message in messages[1:]:
         if message["role"] == "assistant":
             assert_sendable(message)
+
+
+class Stream:
+    """A stream of chunks that says whether it was closed."""
+
+    def __init__(self, *chunks: Any) -> None:
+        self.chunks, self.closed = chunks, False
+
+    def __iter__(self) -> Any:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_stream_left_half_read_by_a_bad_chunk_is_closed() -> None:
+    stream = Stream(choice({"content": "Hi"}), choice("junk"), choice({"content": " there"}))
+    with pytest.raises(Unusable, match="chunk 2: choices\\[0\\].delta is a string, not an object"):
+        assembled(stream)
+    assert stream.closed

@@ -110,6 +110,18 @@ def function_calls(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return calls
 
 
+def response_id(response: Response) -> str:
+    """The id a chained request names the response by (``previous_response_id``).
+
+    Raises:
+        Unusable: The response has no id, or one that is not text.
+    """
+    value = field_of(response, "id")
+    if isinstance(value, str) and value:
+        return value
+    raise Unusable(f"has no id for the next request to name ('id': {_shown(value)})")
+
+
 def output_text(response: Any) -> str:
     """The text of a response's ``output_text`` parts, whatever shape its output has ("" when none)."""
     texts = []

@@ -113,6 +113,10 @@ def assembled(stream: Iterable[Any], model: str = "") -> ChatCompletion:
     except (ValueError, RecursionError) as error:  # a data: line that is not JSON
         reason = _clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
         raise Unusable(f"the server's stream has a chunk that is not JSON ({reason})") from None
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):  # a stream left half-read holds its connection until closed
+            close()
     if not assembler.chunks:
         raise Unusable("the server's stream ended before its first chunk")
     message = assembler.message()

@@ -26,7 +26,7 @@ from openai.types.responses import Response
 
 from .dispatch import Functions, run_tool_calls
 from .outcome import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
-from .outputs import function_calls, output_items, output_text
+from .outputs import function_calls, output_items, output_text, response_id
 from .reading import Unusable, parsed
 from .schema import flat_tool
 
@@ -66,8 +66,11 @@ def _as_items(input: str | Iterable[Any]) -> list[dict[str, Any]]:  # noqa: A002
     return [item.model_dump(exclude_none=True) if hasattr(item, "model_dump") else item for item in input]
 
 
-def _read(raw: Any, run: ResponsesRun, turn: int) -> list[dict[str, Any]]:
-    """Read one raw response into the run: its output items carried, its function calls returned."""
+def _read(raw: Any, run: ResponsesRun, turn: int, chained: bool) -> list[dict[str, Any]]:
+    """Read one raw response into the run: its output items carried, its function calls returned.
+
+    ``chained``: the next request names this response by its id (``store=True``).
+    """
     try:
         response = parsed(raw, Response, "response")
     except Unusable as problem:
@@ -76,6 +79,8 @@ def _read(raw: Any, run: ResponsesRun, turn: int) -> list[dict[str, Any]]:
     try:
         items = output_items(response)
         calls = function_calls(items)
+        if chained and calls:
+            response_id(response)
     except Unusable as problem:
         said = f"the response to request {turn} {problem}"
         if problem.finish_reason is None:
@@ -157,7 +162,7 @@ def run_responses(
                 raw = create(input=new_items, previous_response_id=run.responses[-1].id, **kwargs)
             else:
                 raw = create(input=run.input, **kwargs)
-            calls = _read(raw, run, turn)
+            calls = _read(raw, run, turn, chained=store)
             if not calls:
                 return run
             new_items = _answer(calls, functions)
