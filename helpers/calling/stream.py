@@ -76,8 +76,18 @@ class Change:
     usage: dict[str, Any] | None = None
 
 
+def _first_choice(data: dict[str, Any], where: str) -> tuple[dict[str, Any] | None, str]:
+    """The choice at index 0 (or without an index), and where it is, or None."""
+    for choice, place in items(data, "choices", where):
+        if (typed(choice, "index", int, place) or 0) == 0:
+            return choice, place
+    return None, where
+
+
 @dataclass
 class _Call:
+    """One tool call as far as it has arrived."""
+
     id: str = ""
     type: str = "function"
     name: str = ""
@@ -140,7 +150,7 @@ class StreamAssembler:
         if not isinstance(data, dict):
             raise BadChunk(f"chunk {self.chunks} is {kind(data)}, not an object")
         usage = typed(data, "usage", dict, where)
-        choice, where = self._first_choice(data, where)
+        choice, where = _first_choice(data, where)
         if choice is None:
             change = Change()
         else:
@@ -152,13 +162,6 @@ class StreamAssembler:
         if usage:
             self.usage = change.usage = usage
         return change
-
-    def _first_choice(self, data: dict[str, Any], where: str) -> tuple[dict[str, Any] | None, str]:
-        """The choice at index 0 (or without an index), and where it is, or None."""
-        for choice, place in items(data, "choices", where):
-            if (typed(choice, "index", int, place) or 0) == 0:
-                return choice, place
-        return None, where
 
     def _add_delta(self, delta: dict[str, Any], where: str) -> Change:
         """Add a delta's text and tool calls; the delta is checked whole before any of it is kept."""
