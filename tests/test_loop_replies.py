@@ -3,7 +3,8 @@
 Each test follows a behaviour seen in a real provider's replies (named in the
 test), on minimal bodies written here. Calls whose ids cannot pair an answer
 get local ids (``call_local_1``...), the same in the assistant message and in
-the tool messages answering it, streamed or not.
+the tool messages answering it, streamed or not. A property test sends calls
+with every kind of id and type, and checks which are run and which refused.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_loop import MEMORY, MODEL, USER, Tools, calls, completion, text
 
 from helpers.calling.dispatch import check_conversation
 from helpers.calling.loop import BadResponse, run_conversation
 
 WRITE = {"file_name": "a.txt", "text": "hi"}
+NAMES = st.sampled_from(["get_memory_info", "write_file", "nope"])
+ARGUMENTS = st.sampled_from(["{}", json.dumps(WRITE), "{", "\ud800"])
+IDS = st.sampled_from(["", "call_a", "call_b", "call_local_1"])
 
 
 def function(name: str, arguments: str = "{}", **fields: Any) -> dict[str, Any]:
@@ -155,3 +161,58 @@ def test_ollamas_calls_with_an_index_inside_and_a_reasoning_field_are_run_and_se
         "tool_calls": [made],
     }
     assert messages[2] == {"role": "tool", "tool_call_id": "call_ab12cd34", "content": MEMORY}
+
+
+# Non-streamed replies built from a grammar of calls with every kind of id and type.
+JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-1, 3), st.text(max_size=2), st.lists(st.none(), max_size=1)
+)
+
+
+def maybe(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Usually ``valid``; junk in its place about one time in eight (and shrunk away when it can be)."""
+    return st.sampled_from([valid] * 7 + [JUNK]).flatmap(lambda chosen: chosen)
+
+
+CALL = st.fixed_dictionaries(
+    {"function": maybe(st.fixed_dictionaries({"name": maybe(NAMES), "arguments": maybe(ARGUMENTS)}))},
+    optional={"id": st.one_of(IDS, JUNK), "type": maybe(st.just("function")), "index": st.integers(0, 2)},
+)
+
+
+def refused(made: list[Any]) -> bool:
+    """Whether the loop must refuse these calls: one is not a function call, or two share an id sent."""
+
+    def usable(call: Any) -> bool:
+        function = call.get("function") if isinstance(call, dict) else None
+        return (
+            isinstance(function, dict)
+            and isinstance(function.get("name"), str)
+            and isinstance(function.get("arguments"), str)
+            and call.get("type") in ("function", None)
+        )
+
+    sent = [call["id"] for call in made if isinstance(call, dict) and isinstance(call.get("id"), str)]
+    sent = [call_id for call_id in sent if call_id]
+    return not all(usable(call) for call in made) or len(set(sent)) != len(sent)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(maybe(CALL), min_size=1, max_size=3))
+def test_calls_run_under_ids_that_pair_unless_one_is_unusable_or_two_share_an_id(made: list[Any]) -> None:
+    server = Server(json_reply(calls(*made)), DONE)
+    tools = Tools()
+    try:
+        result = run_conversation(server.client(), MODEL, [USER], tools.definitions, tools.functions)
+    except BadResponse as error:
+        assert refused(made)
+        assert "\n" not in str(error)
+        assert error.conversation.messages == [USER] and tools.written == []
+        return
+    assert not refused(made)
+    messages = result.messages
+    check_conversation(messages)
+    ids = [call["id"] for call in messages[1]["tool_calls"]]
+    assert all(isinstance(call_id, str) and call_id for call_id in ids) and len(set(ids)) == len(ids)
+    assert [m["tool_call_id"] for m in messages[2 : 2 + len(ids)]] == ids
+    assert server.bodies[1]["messages"] == messages[:-1]
