@@ -237,3 +237,87 @@ def test_reasoning_deltas_are_kept_under_their_own_name():
         "content": "hi",
         "reasoning": "hm",
     }
+
+
+READ_WHOLE = {"id": "", "type": "function", "function": {"name": "get_memory_info", "arguments": "{}"}}
+WRITE_WHOLE = {
+    "id": "",
+    "type": "function",
+    "function": {"name": "write_file", "arguments": '{"file_name": "a.txt", "text": "hi"}'},
+}
+
+
+def test_calls_sent_whole_without_index_or_ids_stay_two_calls_with_local_ids():
+    # Ollama's /v1 has sent calls whole without an index (ollama#7881), Gemini's compatible mode with "" ids.
+    chunks = [
+        chunk({"tool_calls": [READ_WHOLE]}),
+        chunk({"tool_calls": [WRITE_WHOLE]}),
+        chunk({}, "tool_calls"),
+    ]
+    assert assemble_stream(chunks).message() == {
+        "role": "assistant",
+        "tool_calls": [{**READ_WHOLE, "id": "call_local_1"}, {**WRITE_WHOLE, "id": "call_local_2"}],
+    }
+
+
+def test_two_calls_of_one_tool_sent_whole_without_index_stay_two_calls():
+    first = tool("", "get_weather", '{"city":"Paris"}')
+    second = tool("", "get_weather", '{"city":"Rome"}')
+    chunks = [chunk({"tool_calls": [first]}), chunk({"tool_calls": [second]}), chunk({}, "tool_calls")]
+    assert assemble_stream(chunks).message() == {
+        "role": "assistant",
+        "tool_calls": [{**first, "id": "call_local_1"}, {**second, "id": "call_local_2"}],
+    }
+
+
+def test_calls_sent_whole_under_one_index_with_empty_ids_stay_two_calls():
+    # Ollama sends every call of a reply under index 0 (ollama#15457); here without ids too.
+    chunks = [
+        chunk({"tool_calls": [{"index": 0, **READ_WHOLE}]}),
+        chunk({"tool_calls": [{"index": 0, **WRITE_WHOLE}]}),
+        chunk({}, "tool_calls"),
+    ]
+    message = assemble_stream(chunks).message()
+    assert [c["function"]["name"] for c in message["tool_calls"]] == ["get_memory_info", "write_file"]
+    assert [c["id"] for c in message["tool_calls"]] == ["call_local_1", "call_local_2"]
+
+
+def test_a_name_repeated_on_every_delta_without_index_stays_one_call():
+    # OpenRouter-like: the name on every delta of one call, then an empty fragment (as DashScope ends).
+    chunks = [
+        chunk(call(None, "", "get_weather", "")),
+        chunk(call(None, "", "get_weather", '{"city":')),
+        chunk(call(None, "", "get_weather", '"Paris"}')),
+        chunk(call(None, "", "get_weather", "")),
+        chunk({}, "tool_calls"),
+    ]
+    message = assemble_stream(chunks).message()
+    assert message == {
+        "role": "assistant",
+        "tool_calls": [tool("call_local_1", "get_weather", '{"city":"Paris"}')],
+    }
+
+
+def test_an_id_seen_before_continues_its_call():
+    chunks = [
+        chunk(call(None, "call_a", "get_weather", '{"city":')),
+        chunk(call(None, "call_b", "get_weather", '{"city":"Rome"}')),
+        chunk(call(None, "call_a", arguments='"Paris"}')),
+        chunk({}, "tool_calls"),
+    ]
+    assert assemble_stream(chunks).message() == TWO_CALLS
+
+
+def test_ids_that_are_not_strings_are_no_ids():
+    chunks = [
+        chunk(call(0, 7, "get_weather", '{"city":"Paris"}')),
+        chunk(call(1, ["x"], "get_weather", "{}")),
+    ]
+    ids = [c["id"] for c in assemble_stream(chunks).message()["tool_calls"]]
+    assert ids == ["call_local_1", "call_local_2"]
+
+
+def test_local_ids_do_not_take_an_id_the_server_sent():
+    chunks = [chunk(call(0, "call_local_1", "get_weather", "{}")), chunk(call(1, "", "get_weather", "{}"))]
+    ids = [c["id"] for c in assemble_stream(chunks).message()["tool_calls"]]
+    assert ids == ["call_local_1", "call_local_2"]

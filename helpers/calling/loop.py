@@ -98,7 +98,9 @@ def run_conversation(
     run even when it says ``"stop"``, and text beside calls is kept. A lone
     surrogate (text UTF-8 cannot carry, such as a model's ``"\\ud800"``) in what
     the loop appends is replaced with U+FFFD, so that the next request can be
-    sent; an empty ``tool_calls`` list is left out of a final answer.
+    sent; an empty ``tool_calls`` list is left out of a final answer. A call
+    whose id is missing, empty or not a string gets a local one
+    (``call_local_1``), the same in the message and in its answer.
 
     Every exception raised once the loop has started, those below and any
     other (a ``KeyboardInterrupt`` while a tool runs, say), has a

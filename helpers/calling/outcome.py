@@ -108,8 +108,10 @@ class BadResponse(LoopError):
 
     The body is not JSON (or is empty, or HTML), or is not a chat completion,
     has no choice, a choice that is not an object, no message, a message the
-    SDK's own type rejects, or tool calls sharing an id. None of its tool calls
-    is run. ``responses`` includes it when the SDK could read it at all.
+    SDK's own type rejects, tool calls sharing an id, or a streamed chunk of the
+    wrong shape. On the Responses API: a response that is not finished, or whose
+    output the loop cannot read (``outputs.py``). None of its tool calls is run.
+    ``responses`` includes it when the SDK could read it at all.
 
     Attributes:
         conversation: Everything before that response.

@@ -20,7 +20,8 @@ import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
-from .stream import StreamAssembler
+from .stream import BadChunk, StreamAssembler
+from .toolcall import local_ids
 from .untrusted import replace_surrogates
 
 if TYPE_CHECKING:
@@ -70,6 +71,15 @@ def completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
     Raises:
         Unusable: The body is empty, not JSON, or not a JSON object.
     """
+    return parsed(raw, ChatCompletion, "chat completion")
+
+
+def parsed(raw: LegacyAPIResponse[Any], expected: type[T], what: str) -> T:
+    """What the SDK reads from a 200 response, when it is an ``expected`` (called ``what`` in errors).
+
+    Raises:
+        Unusable: The body is empty, not JSON, or not a JSON object.
+    """
     if not raw.http_response.content:
         kind = raw.http_response.headers.get("content-type") or "no content-type"
         raise Unusable(f"the server answered 200 with an empty body ({kind})")
@@ -79,8 +89,8 @@ def completion(raw: LegacyAPIResponse[Any]) -> ChatCompletion:
         reason = _clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
         body = _described(raw)
         raise Unusable(f"the server answered 200 with a body that is not JSON ({reason}): {body}") from None
-    if not isinstance(response, ChatCompletion):  # not labelled JSON, or a JSON list, string, null...
-        raise Unusable(f"the server answered 200 with no chat completion: {_described(raw)}")
+    if not isinstance(response, expected):  # not labelled JSON, or a JSON list, string, null...
+        raise Unusable(f"the server answered 200 with no {what}: {_described(raw)}")
     return response
 
 
@@ -91,15 +101,22 @@ def assembled(stream: Iterable[Any], model: str = "") -> ChatCompletion:
     it made some, else ``stop``.
 
     Raises:
-        Unusable: The stream had no chunk, or a chunk that is not JSON.
+        Unusable: The stream had no chunk, or a chunk that is not JSON or not
+            shaped like a chunk.
     """
     assembler = StreamAssembler()
     try:
         for chunk in stream:
             assembler.add(chunk)
+    except BadChunk as error:
+        raise Unusable(f"the server's stream cannot be read: {error}") from None
     except (ValueError, RecursionError) as error:  # a data: line that is not JSON
         reason = _clip(str(error).splitlines()[0]) if str(error) else type(error).__name__
         raise Unusable(f"the server's stream has a chunk that is not JSON ({reason})") from None
+    finally:
+        close = getattr(stream, "close", None)
+        if callable(close):  # a stream left half-read holds its connection until closed
+            close()
     if not assembler.chunks:
         raise Unusable("the server's stream ended before its first chunk")
     message = assembler.message()
@@ -132,6 +149,23 @@ def _problem(error: pydantic.ValidationError) -> str:
     return f"{where or 'message'}: {first['msg']}" + (f" (and {more} more)" if more else "")
 
 
+def _with_ids(message: dict[str, Any]) -> dict[str, Any]:
+    """The message with each call's id usable and its type said (see ``reply``)."""
+    calls = message.get("tool_calls")
+    if not isinstance(calls, list) or not all(isinstance(call, dict) for call in calls):
+        return message  # the SDK's type says what is wrong
+    ids = local_ids(call.get("id") for call in calls)
+    calls = [
+        {
+            **call,
+            "id": call_id,
+            **({"type": "function"} if call.get("type") is None and "function" in call else {}),
+        }
+        for call_id, call in zip(ids, calls, strict=True)
+    ]
+    return {**message, "tool_calls": calls}
+
+
 def _message(choice: Choice) -> dict[str, Any]:
     """The choice's message, checked by the SDK's own type, as the dict the loop appends."""
     message = choice.message
@@ -139,16 +173,26 @@ def _message(choice: Choice) -> dict[str, Any]:
         shown = _preview(message)
         raise Unusable(f"choices[0] of the server's chat completion has no message ('message': {shown})")
     try:
-        ChatCompletionMessage.model_validate(message.model_dump(exclude_unset=True, warnings=False))
+        ChatCompletionMessage.model_validate(
+            _with_ids(message.model_dump(exclude_unset=True, warnings=False))
+        )
     except pydantic.ValidationError as error:
         raise Unusable(f"the model's message cannot be used: {_problem(error)}") from None
     # exclude_none drops the null content and refusal, so the next request
     # matches the published exchange the lessons replay.
-    return valid_utf8(message.model_dump(exclude_none=True))
+    return valid_utf8(_with_ids(message.model_dump(exclude_none=True, warnings=False)))
 
 
 def reply(response: ChatCompletion) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The assistant message to append, and the tool calls in it to run (none for a final answer).
+
+    A call's id is how its answer names it. A call whose id is missing, ``""``,
+    ``null`` or not a string gets a local one (``call_local_1``), in the message
+    appended and so in its answer: the server gave it no id to pair with.
+    Two calls sharing one non-empty id are refused, and neither is run: the id
+    is the server's own label, so they may be one call sent twice, and the
+    server would see ids it never issued (Mistral refuses any id not of its own
+    form). A call without ``type`` (Mistral's) is a ``function`` call.
 
     Raises:
         Unusable: The reply is unfinished (``finish_reason`` set) or cannot be used.

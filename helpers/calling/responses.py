@@ -9,8 +9,10 @@ nothing is stored (``store=False``, with ``include=["reasoning.encrypted_content
 or kept by the server and chained with ``previous_response_id`` (``store=True``).
 
 The calls are run by lesson 04's dispatcher, so a model's mistake becomes an
-answer, never an exception. The loop raises the errors of ``loop.py``, each with
-the run so far as ``.conversation``.
+answer, never an exception. A response the loop cannot use (not JSON, not
+finished, an output it does not understand: see ``outputs.py``) is never taken
+as a final answer. The loop raises the errors of ``loop.py``, each with the run
+so far as ``.conversation``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from openai.types.responses import Response, ResponseFunctionToolCall
+from openai.types.responses import Response
 
 from .dispatch import Functions, run_tool_calls
 from .outcome import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
+from .outputs import function_calls, output_items, output_text, response_id
+from .reading import Unusable, parsed
 from .schema import flat_tool
 
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
@@ -46,8 +50,8 @@ class ResponsesRun:
 
     @property
     def output_text(self) -> str | None:
-        """The text of the last response (None before any response)."""
-        return self.responses[-1].output_text if self.responses else None
+        """The text of the last response ("" when it has none; None before any response)."""
+        return output_text(self.responses[-1]) if self.responses else None
 
     @property
     def turns(self) -> int:
@@ -62,24 +66,35 @@ def _as_items(input: str | Iterable[Any]) -> list[dict[str, Any]]:  # noqa: A002
     return [item.model_dump(exclude_none=True) if hasattr(item, "model_dump") else item for item in input]
 
 
-def _calls(response: Response, run: ResponsesRun, turn: int) -> list[ResponseFunctionToolCall]:
-    """The response's function calls, after checking it is finished and usable."""
-    if response.status == "incomplete":
-        reason = getattr(response.incomplete_details, "reason", None) or "incomplete"
-        raise IncompleteResponse(f"the response to request {turn} is incomplete ({reason})", run, reason)  # type: ignore[arg-type]
-    if response.status == "failed" or response.error is not None:
-        raise BadResponse(f"request {turn}: the response failed: {response.error}", run)  # type: ignore[arg-type]
-    calls = [item for item in response.output if item.type == "function_call"]
-    ids = [call.call_id for call in calls]
-    if len(set(ids)) != len(ids):
-        raise BadResponse(f"request {turn}: function calls share a call_id: {ids}", run)  # type: ignore[arg-type]
+def _read(raw: Any, run: ResponsesRun, turn: int, chained: bool) -> list[dict[str, Any]]:
+    """Read one raw response into the run: its output items carried, its function calls returned.
+
+    ``chained``: the next request names this response by its id (``store=True``).
+    """
+    try:
+        response = parsed(raw, Response, "response")
+    except Unusable as problem:
+        raise BadResponse(f"request {turn}: {problem}", run) from None  # type: ignore[arg-type]
+    run.responses.append(response)
+    try:
+        items = output_items(response)
+        calls = function_calls(items)
+        if chained and calls:
+            response_id(response)
+    except Unusable as problem:
+        said = f"the response to request {turn} {problem}"
+        if problem.finish_reason is None:
+            raise BadResponse(said, run) from None  # type: ignore[arg-type]
+        raise IncompleteResponse(said, run, problem.finish_reason) from None  # type: ignore[arg-type]
+    # As the server sent them (lone surrogates aside), so that they go back unchanged.
+    run.input.extend(items)
     return calls
 
 
-def _answer(calls: list[ResponseFunctionToolCall], functions: Functions) -> list[dict[str, Any]]:
+def _answer(calls: list[dict[str, Any]], functions: Functions) -> list[dict[str, Any]]:
     """Run the calls with lesson 04's dispatcher; its answers as ``function_call_output`` items."""
     chat_calls = [
-        {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+        {"id": c["call_id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
         for c in calls
     ]
     return [
@@ -125,7 +140,8 @@ def run_responses(
     Raises:
         ValueError: ``max_turns`` is less than 1, or ``stream`` is asked for.
         IncompleteResponse: A response has status ``incomplete``.
-        BadResponse: A response failed, or its calls share a ``call_id``.
+        BadResponse: A response is not JSON, failed, is not finished, has no
+            usable output, or has calls without a ``call_id`` or sharing one.
         MaxTurnsExceeded: The response to the last allowed request still called tools.
         openai.APIError: A request failed, a 400 for an input the API rejects included.
     """
@@ -138,23 +154,20 @@ def run_responses(
     run = ResponsesRun(input=_as_items(input))
     kwargs = {"model": model, "tools": [flat_tool(tool) for tool in tools], "store": store, **create_kwargs}
     new_items: list[dict[str, Any]] = []
+    # The raw response, so that a body the SDK cannot read is quoted in the error.
+    create = client.responses.with_raw_response.create
     try:
         for turn in range(1, max_turns + 1):
             if store and run.responses:
-                response = client.responses.create(
-                    input=new_items, previous_response_id=run.responses[-1].id, **kwargs
-                )
+                raw = create(input=new_items, previous_response_id=run.responses[-1].id, **kwargs)
             else:
-                response = client.responses.create(input=run.input, **kwargs)
-            run.responses.append(response)
-            calls = _calls(response, run, turn)
-            # As the server sent them, so that they go back unchanged.
-            run.input.extend(item.model_dump(exclude_unset=True) for item in response.output)
+                raw = create(input=run.input, **kwargs)
+            calls = _read(raw, run, turn, chained=store)
             if not calls:
                 return run
             new_items = _answer(calls, functions)
             run.input.extend(new_items)
-        wanted = ", ".join(call.name for call in calls)
+        wanted = ", ".join(call["name"] for call in calls)
         raise MaxTurnsExceeded(
             f"the model still called tools after {max_turns} request{'s' * (max_turns != 1)} "
             f"(max_turns={max_turns}); it last asked for: {wanted}",

@@ -4,12 +4,10 @@ Lesson 08 writes this out by hand, by ``index``, and then shows where that
 breaks: OpenAI-compatible servers stream tool calls in ways OpenAI does not.
 ``StreamAssembler`` survives each of them:
 
-- a tool-call delta without ``index`` continues the last call, unless it
-  carries an id of its own, which starts a new call;
-- two calls sent under the same ``index``: a new non-empty id starts a new call;
-- ``"id": ""`` (or ``null``) on continuation deltas is no id at all;
-- the name repeated on every delta is kept once;
-- ``"arguments": null`` adds nothing;
+- ``"id": ""`` (or ``null``, or a number) is no id at all; a call left without
+  one gets a local id (``call_local_1``) in the message, so that its answer can
+  name it;
+- the name repeated on every delta is kept once; ``"arguments": null`` adds nothing;
 - no ``finish_reason`` at all: ``finish_reason`` stays None, for the caller to
   decide (tool calls present means the calls are to be run);
 - ``content`` absent, ``null`` or ``""``: the message has no ``content`` key
@@ -20,19 +18,38 @@ breaks: OpenAI-compatible servers stream tool calls in ways OpenAI does not.
   ``reasoning``): joined and kept in the message under the same name, since
   DeepSeek refuses a tool-calling message sent back without it (lesson 13).
 
+Which call a tool-call delta belongs to, in order:
+
+1. An id already seen names its call: the delta continues it.
+2. Otherwise the delta's ``index`` names a call; a delta without ``index``
+   belongs with the last call. No such call yet: it starts one.
+3. A new id, where that call already has one, starts a new call (two calls
+   sent under one ``index``, or without any).
+4. A call is known to be over when it has a name and its arguments already
+   form a whole JSON object. After that, a delta that brings a name starts a
+   new call if the name is another tool's, or if it also brings the start of
+   new arguments: two calls sent whole with no index and empty ids stay two
+   calls. The same name with no new arguments (a server that repeats the name
+   on every delta, then sends ``""``) continues the call.
+
+A chunk of the wrong shape (a choice that is not an object, a name that is a
+number, an ``index`` that is a list) raises ``BadChunk`` with one line naming
+the chunk and the field; ``null`` in a field is the field left out.
+
 Only the first choice is assembled (requests with ``n`` above 1 are not covered).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Change", "StreamAssembler", "assemble_stream"]
+from .chunk import REASONING_FIELDS, BadChunk, Piece, items, plain, read_piece, typed
+from .toolcall import kind, local_ids
 
-# Fields in which compatible servers stream a model's reasoning.
-REASONING_FIELDS = ("reasoning_content", "reasoning")
+__all__ = ["BadChunk", "Change", "StreamAssembler", "assemble_stream"]
 
 
 @dataclass
@@ -59,26 +76,32 @@ class Change:
     usage: dict[str, Any] | None = None
 
 
-def _plain(value: Any) -> Any:
-    """A chunk as plain data: SDK models are dumped without their None fields."""
-    if hasattr(value, "model_dump"):
-        return value.model_dump(exclude_none=True)
-    return value
+def _first_choice(data: dict[str, Any], where: str) -> tuple[dict[str, Any] | None, str]:
+    """The choice at index 0 (or without an index), and where it is, or None."""
+    for choice, place in items(data, "choices", where):
+        if (typed(choice, "index", int, place) or 0) == 0:
+            return choice, place
+    return None, where
 
 
 @dataclass
 class _Call:
+    """One tool call as far as it has arrived."""
+
     id: str = ""
     type: str = "function"
     name: str = ""
     arguments: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "function": {"name": self.name, "arguments": "".join(self.arguments)},
-        }
+    def complete(self) -> bool:
+        """It has a name, and its arguments are already a whole JSON object."""
+        last = next((piece for piece in reversed(self.arguments) if piece.strip()), "")
+        if not (self.name and last.rstrip().endswith("}")):  # cheap: most fragments end elsewhere
+            return False
+        try:
+            return isinstance(json.loads("".join(self.arguments)), dict)
+        except (ValueError, RecursionError):
+            return False
 
 
 class StreamAssembler:
@@ -101,6 +124,7 @@ class StreamAssembler:
         self._reasoning: dict[str, list[str]] = {}
         self._calls: list[_Call] = []
         self._by_index: dict[int, int] = {}
+        self._by_id: dict[str, int] = {}
         self.finish_reason: str | None = None
         """The last finish reason sent, or None when the server sent none."""
         self.usage: dict[str, Any] | None = None
@@ -116,66 +140,78 @@ class StreamAssembler:
 
         Returns:
             The text, call and finish reason this chunk added.
+
+        Raises:
+            BadChunk: The chunk, or a field in it, is not of the type the API
+                gives it; nothing of that chunk is added.
         """
-        data = _plain(chunk) or {}
         self.chunks += 1
-        change = Change()
-        if data.get("usage"):
-            self.usage = change.usage = _plain(data["usage"])
-        choices = data.get("choices") or []
-        choice = next((c for c in choices if (c.get("index") or 0) == 0), None)
+        data, where = plain(chunk), f"chunk {self.chunks}: "
+        if not isinstance(data, dict):
+            raise BadChunk(f"chunk {self.chunks} is {kind(data)}, not an object")
+        usage = typed(data, "usage", dict, where)
+        choice, where = _first_choice(data, where)
         if choice is None:
-            return change
-        delta = choice.get("delta") or {}
-        if isinstance(delta.get("content"), str):
-            change.content = delta["content"]
-            self._content.append(change.content)
-        if isinstance(delta.get("refusal"), str):
-            self._refusal.append(delta["refusal"])
-        for name in REASONING_FIELDS:
-            if isinstance(delta.get(name), str):
-                self._reasoning.setdefault(name, []).append(delta[name])
-        for piece in delta.get("tool_calls") or []:
-            self._add_call_delta(piece, change)
-        if choice.get("finish_reason"):
-            self.finish_reason = change.finish_reason = choice["finish_reason"]
+            change = Change()
+        else:
+            delta = typed(choice, "delta", dict, where) or {}
+            finish = typed(choice, "finish_reason", str, where)
+            change = self._add_delta(delta, f"{where}delta.")
+            if finish:
+                self.finish_reason = change.finish_reason = finish
+        if usage:
+            self.usage = change.usage = usage
         return change
 
-    def _add_call_delta(self, piece: dict[str, Any], change: Change) -> None:
-        """Add one tool-call delta to the call it belongs to."""
-        index, call_id = piece.get("index"), piece.get("id") or ""
-        position = self._position(index, call_id)
+    def _add_delta(self, delta: dict[str, Any], where: str) -> Change:
+        """Add a delta's text and tool calls; the delta is checked whole before any of it is kept."""
+        texts = {key: typed(delta, key, str, where) for key in ("content", "refusal", *REASONING_FIELDS)}
+        pieces = [read_piece(piece, place) for piece, place in items(delta, "tool_calls", where)]
+        change = Change(content=texts["content"] or "")
+        self._content.append(change.content)
+        self._refusal.append(texts["refusal"] or "")
+        for name in REASONING_FIELDS:
+            if texts[name] is not None:
+                self._reasoning.setdefault(name, []).append(texts[name])
+        for piece in pieces:
+            self._add_call_delta(piece, change)
+        return change
+
+    def _add_call_delta(self, piece: Piece, change: Change) -> None:
+        """Add one checked tool-call delta to the call it belongs to."""
+        index, call_id, name, arguments = piece.index, piece.id, piece.name, piece.arguments
+        position = self._position(index, call_id, name, arguments or "")
         if position is None:
             self._calls.append(_Call())
             position = len(self._calls) - 1
             change.started = True
-            if index is not None:
-                self._by_index[index] = position
+        if index is not None:
+            self._by_index[index] = position
         call = self._calls[position]
-        call.id = call.id or call_id
-        call.type = piece.get("type") or call.type
-        function = piece.get("function") or {}
-        name = function.get("name") or ""
+        if call_id and not call.id:
+            call.id, self._by_id[call_id] = call_id, position
+        call.type = piece.type or call.type
         if name and name != call.name:
             call.name += name  # a name sent in pieces; the same name repeated is kept once
             change.name = call.name
-        if isinstance(function.get("arguments"), str):
-            call.arguments.append(function["arguments"])
-            change.arguments += function["arguments"]
+        if arguments is not None:
+            call.arguments.append(arguments)
+            change.arguments += arguments
         change.call = position
 
-    def _position(self, index: int | None, call_id: str) -> int | None:
-        """Which call a delta continues, or None when it starts a new one."""
-        if index is None:
-            if not self._calls:
-                return None
-            last = self._calls[-1]
-            return None if call_id and last.id and call_id != last.id else len(self._calls) - 1
-        position = self._by_index.get(index)
-        if position is None:
+    def _position(self, index: int | None, call_id: str, name: str, arguments: str) -> int | None:
+        """Which call a delta continues, or None when it starts a new one (the module's rules 1-4)."""
+        if call_id in self._by_id:
+            return self._by_id[call_id]
+        position = self._by_index.get(index) if index is not None else len(self._calls) - 1
+        if position is None or position < 0:
             return None
-        known = self._calls[position].id
-        return None if call_id and known and call_id != known else position
+        call = self._calls[position]
+        if call_id and call.id:
+            return None
+        if name and (name != call.name or arguments.strip()) and call.complete():
+            return None
+        return position
 
     @property
     def content(self) -> str:
@@ -184,8 +220,16 @@ class StreamAssembler:
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
-        """The tool calls so far, as dicts, in the order they started."""
-        return [call.as_dict() for call in self._calls]
+        """The tool calls so far, as dicts, in the order they started (local ids where none was sent)."""
+        ids = local_ids(call.id for call in self._calls)
+        return [
+            {
+                "id": call_id,
+                "type": call.type,
+                "function": {"name": call.name, "arguments": "".join(call.arguments)},
+            }
+            for call_id, call in zip(ids, self._calls, strict=True)
+        ]
 
     def message(self) -> dict[str, Any]:
         """The assistant message, ready to append to ``messages``.
@@ -198,7 +242,7 @@ class StreamAssembler:
         message: dict[str, Any] = {"role": "assistant"}
         if self.content or not self._calls:
             message["content"] = self.content
-        if self._refusal:
+        if "".join(self._refusal):
             message["refusal"] = "".join(self._refusal)
         for name, pieces in self._reasoning.items():
             message[name] = "".join(pieces)
@@ -215,6 +259,9 @@ def assemble_stream(chunks: Iterable[Any]) -> StreamAssembler:
 
     Returns:
         The assembler: ``.message()``, ``.finish_reason``, ``.usage``.
+
+    Raises:
+        BadChunk: A chunk is of the wrong shape (``StreamAssembler.add``).
     """
     assembler = StreamAssembler()
     for chunk in chunks:

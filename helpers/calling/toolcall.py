@@ -10,12 +10,14 @@ reads all of them and never raises: what it cannot read becomes ``problem``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import count
 from typing import Any
 
 from .untrusted import quoted
 
+LOCAL_ID = "call_local_{}"
 _NOT_CALLS = (str, bytes, bytearray, int, float, list, tuple, set)
 _JSON_KINDS = {list: "an array", tuple: "an array", str: "a string", int: "a number", float: "a number"}
 
@@ -50,7 +52,7 @@ def kind(value: Any) -> str:
     return _JSON_KINDS.get(type(value), f"a {type(value).__name__}")
 
 
-def _field(obj: Any, key: str) -> Any:
+def field_of(obj: Any, key: str) -> Any:
     """``obj[key]`` for a mapping, ``obj.key`` for an object, None when it has none."""
     try:
         return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
@@ -65,6 +67,28 @@ def _call_id(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 256:
         return str(value)
     return ""
+
+
+def local_ids(ids: Iterable[Any]) -> list[str]:
+    """The ids to send back with calls: each missing, empty or non-string one replaced by a local id.
+
+    An answer names its call by id, so a call whose id is ``""``, ``None``, a
+    number or absent cannot be answered as sent; it gets ``call_local_1``,
+    ``call_local_2``... (numbers no other call of the message uses). Servers that
+    send such ids do not keep track of ids, so nothing they know is lost. A
+    non-empty string id is kept, even when two calls share it: it is the
+    server's own label, and the caller decides what a shared label means.
+
+    Args:
+        ids: The calls' ids as sent (``None`` for a call without one).
+
+    Returns:
+        One usable id per call, in order: the server's own where it has one.
+    """
+    ids = list(ids)
+    taken = {value for value in ids if isinstance(value, str)}
+    fresh = (name for name in map(LOCAL_ID.format, count(1)) if name not in taken)
+    return [str.__str__(value) if isinstance(value, str) and value else next(fresh) for value in ids]
 
 
 def read_call(call: Any) -> ToolCall:
@@ -87,11 +111,11 @@ def _read(call: Any) -> ToolCall:
     """``read_call``'s work, which may raise on objects that misbehave."""
     if call is None or isinstance(call, _NOT_CALLS):
         return ToolCall("", problem=f"it is {kind(call)}, not a tool call")
-    call_id = _call_id(_field(call, "id"))
-    call_type = _field(call, "type")
-    function = _field(call, "function")
-    if call_type == "custom" or (call_type is None and function is None and _field(call, "custom")):
-        name = _field(_field(call, "custom"), "name")
+    call_id = _call_id(field_of(call, "id"))
+    call_type = field_of(call, "type")
+    function = field_of(call, "function")
+    if call_type == "custom" or (call_type is None and function is None and field_of(call, "custom")):
+        name = field_of(field_of(call, "custom"), "name")
         return ToolCall(call_id, name if isinstance(name, str) else "", custom=True)
     if call_type is not None and call_type != "function":
         shown = quoted(call_type, 40) if isinstance(call_type, str) else kind(call_type)
@@ -100,7 +124,7 @@ def _read(call: Any) -> ToolCall:
         return ToolCall(call_id, problem="it has no 'function' with a name and arguments")
     if isinstance(function, _NOT_CALLS):
         return ToolCall(call_id, problem=f"its 'function' is {kind(function)}, not an object with a name")
-    name = _field(function, "name")
+    name = field_of(function, "name")
     if name is not None and not isinstance(name, str):
         return ToolCall(call_id, problem=f"its function's name is {kind(name)}, not a string")
-    return ToolCall(call_id, str.__str__(name or ""), _field(function, "arguments"))
+    return ToolCall(call_id, str.__str__(name or ""), field_of(function, "arguments"))
