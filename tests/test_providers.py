@@ -14,7 +14,7 @@ import re
 import openai
 import pytest
 
-from helpers.calling.loop import BadResponse, run_conversation
+from helpers.calling.loop import run_conversation
 from helpers.calling.schema import tools_for
 from helpers.lessons.article import RUN_B_PROMPT
 from helpers.providers import shapes
@@ -43,14 +43,7 @@ def client_for(server: Emulation) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.base_url, api_key="fake", max_retries=0, timeout=5, http_client=HTTP)
 
 
-# The whole-reply loop still refuses Mistral's calls, which carry no "type" (issue 17's
-# calling fix makes it accept them; this test then passes and the mark can go).
-UNTYPED = pytest.mark.xfail(raises=BadResponse, reason="the loop requires a call's type", strict=False)
-PROVIDER_RUNS = [
-    pytest.param(name, stream, marks=[UNTYPED] if name == "mistral" and not stream else [])
-    for name in NAMES
-    for stream in (False, True)
-]
+PROVIDER_RUNS = [pytest.param(name, stream) for name in NAMES for stream in (False, True)]
 
 
 @pytest.mark.parametrize(("name", "stream"), PROVIDER_RUNS)
