@@ -112,6 +112,30 @@ def test_calls_without_usable_ids_get_local_ids_in_the_message_and_its_answers(i
     assert server.bodies[1]["messages"] == messages[:4]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_local_ids_are_not_reused_in_a_later_turn(stream: bool) -> None:
+    # Two turns of calls with "" ids: turn 2's call must not take turn 1's call_local_1.
+    first = function("get_memory_info", id="", type="function")
+    second = function("write_file", json.dumps(WRITE), id="", type="function")
+    if stream:
+        replies = [
+            (
+                "text/event-stream",
+                sse(delta({"tool_calls": [{"index": 0, **first}]}), delta({}, "tool_calls")),
+            )
+            for first in (first, second)
+        ] + [("text/event-stream", sse(delta({"content": "done"}, "stop")))]
+    else:
+        replies = [json_reply(calls(first)), json_reply(calls(second)), DONE]
+    messages, tools = run(Server(*replies), **({"stream": True} if stream else {}))
+    assert [m["tool_calls"][0]["id"] for m in messages if m.get("tool_calls")] == [
+        "call_local_1",
+        "call_local_2",
+    ]
+    assert [m["tool_call_id"] for m in messages if m["role"] == "tool"] == ["call_local_1", "call_local_2"]
+    assert tools.written == [("a.txt", "hi")]
+
+
 def test_two_calls_sharing_a_real_id_are_refused_and_none_is_run() -> None:
     made = [function("write_file", json.dumps(WRITE), id="call_7", type="function")] * 2
     server = Server(json_reply(calls(*made)))

@@ -34,6 +34,7 @@ from .outcome import (
     _attach,
 )
 from .reading import Unusable, assembled, completion, reply, valid_utf8
+from .toolcall import renumber_local_ids
 
 if TYPE_CHECKING:
     from .responses import ResponsesRun
@@ -62,6 +63,7 @@ def _turns(
             raise IncompleteResponse(
                 f"the model's reply to request {turn} {problem}", conversation, problem.finish_reason
             ) from None
+        renumber_local_ids(calls, conversation.messages)
         conversation.messages.append(message)
         if not calls:
             return

@@ -91,6 +91,31 @@ def local_ids(ids: Iterable[Any]) -> list[str]:
     return [str.__str__(value) if isinstance(value, str) and value else next(fresh) for value in ids]
 
 
+def renumber_local_ids(calls: list[dict[str, Any]], earlier: Iterable[Any]) -> None:
+    """Move each local id of ``calls`` that an earlier message already used to a new number, in place.
+
+    ``local_ids`` numbers the calls of one message from ``call_local_1``; in a
+    conversation, a later turn's ``call_local_1`` would make its answer name two
+    calls, so it becomes the next number no message has used.
+
+    Args:
+        calls: The tool calls of the message about to be appended (dicts).
+        earlier: The messages before it (dicts or SDK objects).
+    """
+    used = {
+        field_of(call, "id")
+        for message in earlier
+        for call in (field_of(message, "tool_calls") or [])
+        if isinstance(field_of(message, "tool_calls"), list)
+    }
+    mine = {call.get("id") for call in calls}
+    fresh = (name for name in map(LOCAL_ID.format, count(1)) if name not in used | mine)
+    for call in calls:
+        call_id = call.get("id")
+        if isinstance(call_id, str) and call_id in used and call_id.startswith(LOCAL_ID.format("")):
+            call["id"] = next(fresh)
+
+
 def read_call(call: Any) -> ToolCall:
     """Read a tool call of any shape.
 
