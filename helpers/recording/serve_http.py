@@ -1,25 +1,48 @@
 """The HTTP side of ``python -m helpers serve``: a loopback server that answers from a ``Replay``.
 
-Any method on any path is handed to the replay, which decides. JSON goes back
-with its recorded status and content type; a recorded ``text/event-stream``
-body goes back as a stream, event by event. Request headers are read for the
-content type only: an ``Authorization`` header is accepted and never looked at,
-kept or logged.
+Any method on any path is handed to the replay, which decides; whatever is
+refused, here or there, gets an error in the OpenAI API's format. JSON goes
+back with its recorded status and content type; a recorded
+``text/event-stream`` body goes back as a stream, event by event. Request
+headers are read for the body's length and type only: an ``Authorization``
+header is accepted and never looked at, kept or logged.
+
+Clients cannot wear it out: a body is read up to ``MAX_BODY_BYTES`` (past that,
+413, before a byte of it is read), a connection that sends nothing for
+``IDLE_SECONDS`` is dropped, none is kept past ``CONNECTION_SECONDS``, and at
+most ``MAX_CLIENTS`` are answered at once (any more get a 503 at once).
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .serve_answer import Answer, openai_error
 from .serve_replay import Replay
 
-# How often the server checks for shutdown(): stopping takes at most this long.
+# How often the server checks for shutdown() and overdue connections.
 POLL_SECONDS = 0.05
+MAX_BODY_BYTES = 8 * 1024 * 1024
+IDLE_SECONDS = 5.0
+CONNECTION_SECONDS = 30.0
+MAX_CLIENTS = 64
+LOGGED_CHARS = 200
+CHUNK_BYTES = 64 * 1024
 
 Log = Callable[[str], None]
+
+
+def printable(text: str, limit: int = LOGGED_CHARS) -> str:
+    """Client text made safe for a terminal: control characters escaped, and cut to ``limit`` characters."""
+    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
 class ReplayServer:
@@ -38,7 +61,7 @@ class ReplayServer:
     def __init__(self, replay: Replay, port: int = 0, log: Log | None = None) -> None:
         self.replay = replay
         self.log = log or (lambda line: None)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self.httpd = _Listener(("127.0.0.1", port), _handler(self), self.log)
         self._thread: threading.Thread | None = None
 
     @property
@@ -64,26 +87,159 @@ class ReplayServer:
         self.shutdown()
 
 
+class _Listener(ThreadingHTTPServer):
+    """A threading HTTP server with a cap on connections and a deadline on each."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Log) -> None:
+        super().__init__(address, handler)
+        self.log = log
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        self._deadlines: dict[socket.socket, float] = {}
+        self._guard = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand the connection to a thread, or refuse it at once when every slot is taken."""
+        if not self._slots.acquire(blocking=False):
+            _refuse(request, self.log)
+            return
+        with self._guard:
+            self._deadlines[request] = time.monotonic() + CONNECTION_SECONDS
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread was started: free its slot here
+            self._release(request)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Answer one connection, then free its slot."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release(request)
+
+    def _release(self, request: Any) -> None:
+        """Forget a connection's deadline and free its slot."""
+        with self._guard:
+            self._deadlines.pop(request, None)
+        self._slots.release()
+
+    def service_actions(self) -> None:
+        """Cut connections past their deadline (a client that trickles bytes never hits the idle timeout)."""
+        now = time.monotonic()
+        with self._guard:
+            overdue = [sock for sock, deadline in self._deadlines.items() if deadline < now]
+            for sock in overdue:
+                del self._deadlines[sock]
+        for sock in overdue:
+            with contextlib.suppress(OSError):  # its thread's next read or write fails, and it ends
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed (reset, timed out, cut) costs one log line, never a traceback."""
+        error = sys.exc_info()[1]
+        self.log(f"serve: a connection ended early: {printable(type(error).__name__ + ': ' + str(error))}")
+
+
+def _refuse(request: socket.socket, log: Log) -> None:
+    """Answer a connection over the cap with a 503 and close it, without a thread."""
+    answer = openai_error(503, f"serve answers {MAX_CLIENTS} clients at once; try again", "server_busy")
+    head = "HTTP/1.0 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\n"
+    try:
+        request.settimeout(1.0)
+        length = f"content-length: {len(answer.body)}\r\n\r\n"
+        request.sendall((head + length).encode("ascii") + answer.body)
+    except OSError:
+        pass
+    finally:
+        request.close()
+    log(f"(a connection) -> {answer.log}")
+
+
 def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     """A request handler bound to one server."""
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = IDLE_SECONDS  # each read and write on the socket waits at most this long
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             """Quiet: ``ReplayServer.log`` gets one line per request instead."""
 
+        def __getattr__(self, name: str) -> Any:
+            """Every method, known or not (``do_OPTIONS``, ``do_FOO``), goes to the replay."""
+            if name.startswith("do_"):
+                return self._any
+            raise AttributeError(name)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """The HTTP layer's own refusals (a bad request line, headers too long) in the API's format."""
+            self.close_connection = True
+            text = f"serve: {message or self.responses.get(code, ('error',))[0]}"
+            self._send(openai_error(code, text, "bad_http_request"))
+
         def _any(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else b""
-            answer = server.replay.answer(self.command, self.path, self.headers.get("content-type", ""), body)
-            server.log(f"{self.command} {self.path.split('?')[0]} -> {answer.log}")
+            body = self._body()
+            if body is None:
+                return  # the client went quiet or away mid-body: nobody to answer
+            self._send(body if isinstance(body, Answer) else self._answer(body))
+
+        def _answer(self, body: bytes) -> Answer:
+            try:
+                return server.replay.answer(
+                    self.command, self.path, self.headers.get("content-type", ""), body
+                )
+            except Exception as error:  # a bug must cost one request, not the server
+                message = f"serve could not answer: {type(error).__name__}: {error}"
+                return openai_error(500, printable(message), "serve_error")
+
+        def _body(self) -> bytes | Answer | None:
+            """The request body, read up to the cap; an error to send instead; None if the client went."""
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
+                self.close_connection = True
+                return openai_error(
+                    411, "serve needs a content-length, not a chunked body", "length_required"
+                )
+            declared = self.headers.get("content-length", "0").strip() or "0"
+            if not declared.isdigit() or not declared.isascii():
+                self.close_connection = True
+                return openai_error(
+                    400, f"content-length {printable(declared, 40)!r} is not a number", "bad_length"
+                )
+            length = int(declared)
+            if length > MAX_BODY_BYTES:
+                self.close_connection = True  # its body is never read, so the connection cannot be reused
+                message = f"the request body is {length:,} bytes; serve reads up to {MAX_BODY_BYTES:,}"
+                return openai_error(413, message, "body_too_large")
+            chunks, got = [], 0
+            while got < length:
+                try:
+                    chunk = self.rfile.read1(min(CHUNK_BYTES, length - got))
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    server.log(f"{self._said()} -> client sent {got:,} of {length:,} bytes and stopped")
+                    self.close_connection = True
+                    return None
+                chunks.append(chunk)
+                got += len(chunk)
+            return b"".join(chunks)
+
+        def _said(self) -> str:
+            return printable(f"{self.command} {(self.path or '').split('?')[0]}")
+
+        def _send(self, answer: Answer) -> None:
+            server.log(f"{self._said()} -> {answer.log}")
             self.send_response(answer.status)
             for name, value in answer.headers:
                 self.send_header(name, value)
-            if answer.is_stream:
+            if answer.is_stream and self.command != "HEAD":
                 self._stream(answer.body)
-            else:
-                self.send_header("content-length", str(len(answer.body)))
-                self.end_headers()
+                return
+            self.send_header("content-length", str(len(answer.body)))
+            self.end_headers()
+            if self.command != "HEAD":
                 self.wfile.write(answer.body)
 
         def _stream(self, body: bytes) -> None:
@@ -96,7 +252,5 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                     self.wfile.write(event + b"\n\n")
                     self.wfile.flush()
             self.close_connection = True
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any  # noqa: N815
 
     return Handler
