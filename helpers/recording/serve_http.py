@@ -9,40 +9,28 @@ header is accepted and never looked at, kept or logged.
 
 Clients cannot wear it out: a body is read up to ``MAX_BODY_BYTES`` (past that,
 413, before a byte of it is read), a connection that sends nothing for
-``IDLE_SECONDS`` is dropped, none is kept past ``CONNECTION_SECONDS``, and at
-most ``MAX_CLIENTS`` are answered at once (any more get a 503 at once).
+``IDLE_SECONDS`` is dropped, and ``serve_listener`` caps how many are answered
+at once and for how long.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import sys
 import threading
-import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from .serve_answer import Answer, openai_error
+from .serve_listener import Listener, printable
 from .serve_replay import Replay
 
 # How often the server checks for shutdown() and overdue connections.
 POLL_SECONDS = 0.05
 MAX_BODY_BYTES = 8 * 1024 * 1024
 IDLE_SECONDS = 5.0
-CONNECTION_SECONDS = 30.0
-MAX_CLIENTS = 64
-LOGGED_CHARS = 200
 CHUNK_BYTES = 64 * 1024
 
 Log = Callable[[str], None]
-
-
-def printable(text: str, limit: int = LOGGED_CHARS) -> str:
-    """Client text made safe for a terminal: control characters escaped, and cut to ``limit`` characters."""
-    safe = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[: limit + 1])
-    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
 class ReplayServer:
@@ -61,7 +49,7 @@ class ReplayServer:
     def __init__(self, replay: Replay, port: int = 0, log: Log | None = None) -> None:
         self.replay = replay
         self.log = log or (lambda line: None)
-        self.httpd = _Listener(("127.0.0.1", port), _handler(self), self.log)
+        self.httpd = Listener(("127.0.0.1", port), _handler(self), self.log)
         self._thread: threading.Thread | None = None
 
     @property
@@ -87,82 +75,12 @@ class ReplayServer:
         self.shutdown()
 
 
-class _Listener(ThreadingHTTPServer):
-    """A threading HTTP server with a cap on connections and a deadline on each."""
-
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Log) -> None:
-        super().__init__(address, handler)
-        self.log = log
-        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
-        self._deadlines: dict[socket.socket, float] = {}
-        self._guard = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """Hand the connection to a thread, or refuse it at once when every slot is taken."""
-        if not self._slots.acquire(blocking=False):
-            _refuse(request, self.log)
-            return
-        with self._guard:
-            self._deadlines[request] = time.monotonic() + CONNECTION_SECONDS
-        try:
-            super().process_request(request, client_address)
-        except BaseException:  # no thread was started: free its slot here
-            self._release(request)
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        """Answer one connection, then free its slot."""
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._release(request)
-
-    def _release(self, request: Any) -> None:
-        """Forget a connection's deadline and free its slot."""
-        with self._guard:
-            self._deadlines.pop(request, None)
-        self._slots.release()
-
-    def service_actions(self) -> None:
-        """Cut connections past their deadline (a client that trickles bytes never hits the idle timeout)."""
-        now = time.monotonic()
-        with self._guard:
-            overdue = [sock for sock, deadline in self._deadlines.items() if deadline < now]
-            for sock in overdue:
-                del self._deadlines[sock]
-        for sock in overdue:
-            with contextlib.suppress(OSError):  # its thread's next read or write fails, and it ends
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A connection that failed (reset, timed out, cut) costs one log line, never a traceback."""
-        error = sys.exc_info()[1]
-        self.log(f"serve: a connection ended early: {printable(type(error).__name__ + ': ' + str(error))}")
-
-
-def _refuse(request: socket.socket, log: Log) -> None:
-    """Answer a connection over the cap with a 503 and close it, without a thread."""
-    answer = openai_error(503, f"serve answers {MAX_CLIENTS} clients at once; try again", "server_busy")
-    head = "HTTP/1.0 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\n"
-    try:
-        request.settimeout(1.0)
-        length = f"content-length: {len(answer.body)}\r\n\r\n"
-        request.sendall((head + length).encode("ascii") + answer.body)
-    except OSError:
-        pass
-    finally:
-        request.close()
-    log(f"(a connection) -> {answer.log}")
-
-
 def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     """A request handler bound to one server."""
 
     class Handler(BaseHTTPRequestHandler):
         timeout = IDLE_SECONDS  # each read and write on the socket waits at most this long
+        default_request_version = "HTTP/1.0"  # so even a request line that makes no sense gets a status line
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             """Quiet: ``ReplayServer.log`` gets one line per request instead."""
@@ -227,19 +145,22 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             return b"".join(chunks)
 
         def _said(self) -> str:
-            return printable(f"{self.command} {(self.path or '').split('?')[0]}")
+            # A request line that could not be parsed leaves no method or path.
+            method, path = self.__dict__.get("command") or "?", self.__dict__.get("path") or ""
+            return printable(f"{method} {path.split('?')[0]}")
 
         def _send(self, answer: Answer) -> None:
             server.log(f"{self._said()} -> {answer.log}")
             self.send_response(answer.status)
             for name, value in answer.headers:
                 self.send_header(name, value)
-            if answer.is_stream and self.command != "HEAD":
+            head_only = self.__dict__.get("command") == "HEAD"
+            if answer.is_stream and not head_only:
                 self._stream(answer.body)
                 return
             self.send_header("content-length", str(len(answer.body)))
             self.end_headers()
-            if self.command != "HEAD":
+            if not head_only:
                 self.wfile.write(answer.body)
 
         def _stream(self, body: bytes) -> None:

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from .serve_cassette import Recorded, loads
 
 SHOWN_CHARS = 48
+# The roles a conversation's first request holds; any other item is an earlier turn's.
+OPENING_ROLES = frozenset({"system", "developer", "user"})
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,15 @@ class Session:
     streamed: bool
     first_message: str
     ending: str
+    midway: bool = False
 
     def describe(self) -> str:
         """One line: number, API, streamed or not, how many requests, how it ends, the first user message."""
         count = len(self.indexes)
         kind = f"{self.api}{', streamed' if self.streamed else ''}"
         requests = f"{count} request{'s' if count > 1 else ''}"
-        return f"  {self.number}  {kind}, {requests}, ends in {self.ending}: {self.first_message}"
+        start = "starts mid-conversation, " if self.midway else ""
+        return f"  {self.number}  {kind}, {requests}, {start}ends in {self.ending}: {self.first_message}"
 
 
 def sessions(recorded: list[Recorded]) -> list[Session]:
@@ -98,7 +102,11 @@ def _session(number: int, recorded: list[Recorded], group: list[int]) -> Session
     if any("previous_response_id" in (recorded[i].request_json or {}) for i in group):
         api += ", chained by previous_response_id"
     streamed = all(recorded[i].is_stream for i in group)
-    return Session(number, tuple(group), api, streamed, json.dumps(shown, ensure_ascii=False), _ending(last))
+    # A first request that carries the model's own turns (or names an earlier response) is a later turn.
+    midway = isinstance(first.request_json, dict) and "previous_response_id" in first.request_json
+    midway = midway or any(not isinstance(i, dict) or i.get("role") not in OPENING_ROLES for i in items)
+    shown = json.dumps(shown, ensure_ascii=False)
+    return Session(number, tuple(group), api, streamed, shown, _ending(last), midway)
 
 
 def _ending(interaction: Recorded) -> str:
