@@ -45,12 +45,13 @@ class Listener(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Log) -> None:
         """Listen on ``address`` (127.0.0.1 only, from ``ReplayServer``), logging each refusal to ``log``."""
-        super().__init__(address, handler)
         self.log = log
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._deadlines: dict[socket.socket, float] = {}
         self._guard = threading.Lock()
         self._refused: list[tuple[socket.socket, float]] = []  # answered, closed once the client is done
+        # Set first: a port that cannot be bound calls server_close() from inside __init__.
+        super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Hand the connection to a thread, or refuse it at once when every slot is taken."""
@@ -61,9 +62,11 @@ class Listener(ThreadingHTTPServer):
             self._deadlines[request] = time.monotonic() + CONNECTION_SECONDS
         try:
             super().process_request(request, client_address)
-        except BaseException:  # no thread was started: free its slot here
+        except Exception:  # no thread could be started: free its slot here
             self._release(request)
             raise
+        # Not on KeyboardInterrupt: Ctrl-C can land while the started thread is already answering,
+        # and that thread frees the slot itself.
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         """Answer one connection, then free its slot."""
