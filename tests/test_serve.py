@@ -298,3 +298,9 @@ def test_a_port_out_of_range_or_taken_is_one_line_and_exit_2(capsys):
         port = taken.getsockname()[1]
         assert main(["06_the_loop", "--port", str(port)]) == 2
     assert capsys.readouterr().err == f"serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_the_readmes_session_listing_is_what_the_command_prints(capsys):
+    assert main(["08_streaming_tool_calls", "--sessions"]) == 0
+    shown = "$ python -m helpers serve 08_streaming_tool_calls --sessions\n" + capsys.readouterr().out
+    assert shown in (ROOT / "README.md").read_text(encoding="utf-8")
