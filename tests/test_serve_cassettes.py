@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -24,7 +25,12 @@ from helpers.recording.serve_replay import Replay
 
 LOOP = ROOT / "cassettes" / "06_the_loop.yaml"
 BASE = yaml.safe_load(LOOP.read_text(encoding="utf-8"))
-QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# A plain Chat, a streamed Chat and a Responses cassette, to corrupt.
+BASES = [
+    yaml.safe_load((ROOT / "cassettes" / f"{stem}.yaml").read_text(encoding="utf-8"))
+    for stem in ("06_the_loop", "08_streaming_tool_calls", "09_the_responses_api")
+]
+QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # Where in an interaction a value is replaced, and what by.
 FIELDS = [
@@ -64,9 +70,9 @@ def write(tmp_path: Path, data: Any, name: str = "bad.yaml") -> Path:
     return path
 
 
-def mutated(where: tuple[str, ...], value: Any, number: int) -> dict[str, Any]:
-    """Lesson 06's cassette with one field of interaction ``number`` replaced."""
-    data = copy.deepcopy(BASE)
+def mutated(where: tuple[str, ...], value: Any, number: int, base: dict[str, Any] = BASE) -> dict[str, Any]:
+    """A cassette (lesson 06's by default) with one field of interaction ``number`` replaced."""
+    data = copy.deepcopy(base)
     if not where:
         data["interactions"][number] = value
         return data
@@ -90,9 +96,8 @@ def assert_well_formed(path: Path) -> None:
     replay = Replay(path)
     with ReplayServer(replay) as server:
         for recorded in replay.recorded:
-            answer = replay.answer(
-                recorded.method, "/v1/chat/completions", "application/json", recorded.body or b""
-            )
+            target = urlsplit(recorded.uri).path
+            answer = replay.answer(recorded.method, target, "application/json", recorded.body or b"")
             assert 100 <= answer.status <= 599
             for name, value in answer.headers:
                 assert HEADER_NAME.fullmatch(name) and "\r" not in value and "\n" not in value
@@ -102,11 +107,11 @@ def assert_well_formed(path: Path) -> None:
 
 
 @QUICK
-@given(where=st.sampled_from(FIELDS), value=VALUES, number=st.integers(0, 2))
+@given(where=st.sampled_from(FIELDS), value=VALUES, number=st.integers(0, 2), base=st.sampled_from(BASES))
 def test_a_corrupt_field_is_refused_in_one_line_or_served_well_formed(
-    tmp_path, capsys, monkeypatch, where, value, number
+    tmp_path, capsys, monkeypatch, where, value, number, base
 ):
-    path = write(tmp_path, mutated(where, value, number))
+    path = write(tmp_path, mutated(where, value, number, base))
     code, err = starts(path, capsys, monkeypatch)
     assert code in (0, 1)
     if code == 1:
