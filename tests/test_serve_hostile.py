@@ -214,22 +214,40 @@ def test_50_clients_that_never_send_hold_no_one_up_and_threads_stay_bounded(serv
             sock.close()
 
 
-def test_past_the_cap_a_client_gets_a_503_at_once_and_idle_ones_are_dropped(monkeypatch):
+def test_past_the_cap_a_newcomer_takes_the_slot_of_a_client_that_never_spoke(monkeypatch):
     monkeypatch.setattr(serve_listener, "MAX_CLIENTS", 4)
+    with ReplayServer(Replay(LOOP)) as server:
+        before = threading.active_count()
+        idle = [connect(server) for _ in range(20)]
+        try:
+            time.sleep(0.3)
+            assert threading.active_count() <= before + 4
+            started = time.monotonic()
+            assert post(server, FIRST)[0] == 200
+            assert time.monotonic() - started < 1
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_when_every_slot_is_busy_a_newcomer_gets_a_503_at_once(monkeypatch):
+    monkeypatch.setattr(serve_listener, "MAX_CLIENTS", 2)
     monkeypatch.setattr(serve_http, "IDLE_SECONDS", 0.5)
     with ReplayServer(Replay(LOOP)) as server:
-        idle = [connect(server) for _ in range(4)]
+        busy = [connect(server) for _ in range(2)]
+        for sock in busy:  # each sends its head and then waits: it spoke, so it keeps its slot
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 100\r\n\r\n")
         time.sleep(0.2)
+        started = time.monotonic()
         status, _, body = post(server, FIRST)
         assert (status, api_error(status, body)["message"]) == (
             503,
-            "serve answers 4 clients at once; try again",
+            "serve answers 2 clients at once; try again",
         )
-        started = time.monotonic()
-        assert [sock.recv(10) for sock in idle] == [b""] * 4  # each dropped after its idle timeout
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 1
+        assert [sock.recv(10) for sock in busy] == [b""] * 2  # each dropped after its idle timeout
         assert post(server, FIRST)[0] == 200
-        for sock in idle:
+        for sock in busy:
             sock.close()
 
 

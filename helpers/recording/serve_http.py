@@ -91,6 +91,11 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 return self._any
             raise AttributeError(name)
 
+        def parse_request(self) -> bool:
+            """Read the request line and headers, once the listener knows this client spoke."""
+            server.httpd.spoke(self.connection)
+            return super().parse_request()
+
         def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
             """The HTTP layer's own refusals (a bad request line, headers too long) in the API's format."""
             self.close_connection = True

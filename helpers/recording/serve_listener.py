@@ -1,10 +1,13 @@
 """The listening side of ``python -m helpers serve``: a cap on connections, and a deadline on each.
 
-A thread answers each connection, and at most ``MAX_CLIENTS`` at once: one
-more gets a 503 in the API's format straight from the accepting loop, with no
-thread. Every connection is cut ``CONNECTION_SECONDS`` after it was accepted,
-so a client that trickles a byte at a time (and so never waits long enough for
-the handler's idle timeout) cannot hold its thread either.
+A thread answers each connection, and at most ``MAX_CLIENTS`` at once. When
+all are taken, a newcomer takes the slot of the oldest connection that has not
+sent a request line yet (a client that connects and waits holds nobody up);
+when every one is busy answering, it gets a 503 in the API's format straight
+from the accepting loop, with no thread. Every connection is cut
+``CONNECTION_SECONDS`` after it was accepted, so a client that trickles a byte
+at a time (and so never waits long enough for the handler's idle timeout)
+cannot hold its thread either.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ CONNECTION_SECONDS = 30.0
 # A refused connection is kept open this long at most, so that its 503 is read before the close.
 LINGER_SECONDS = 1.0
 MAX_REFUSED = 1024
+# How long a newcomer waits for the slot of a silent connection it had dropped.
+ROOM_SECONDS = 0.5
 CHUNK_BYTES = 64 * 1024
 LOGGED_CHARS = 200
 
@@ -50,16 +55,18 @@ class Listener(ThreadingHTTPServer):
         self._deadlines: dict[socket.socket, float] = {}
         self._guard = threading.Lock()
         self._refused: list[tuple[socket.socket, float]] = []  # answered, closed once the client is done
+        self._silent: dict[socket.socket, None] = {}  # connections yet to send a request line, oldest first
         # Set first: a port that cannot be bound calls server_close() from inside __init__.
         super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Hand the connection to a thread, or refuse it at once when every slot is taken."""
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(blocking=False) and not self._make_room():
             self._refuse(request)
             return
         with self._guard:
             self._deadlines[request] = time.monotonic() + CONNECTION_SECONDS
+            self._silent[request] = None
         try:
             super().process_request(request, client_address)
         except Exception:  # no thread could be started: free its slot here
@@ -79,7 +86,24 @@ class Listener(ThreadingHTTPServer):
         """Forget a connection's deadline and free its slot."""
         with self._guard:
             self._deadlines.pop(request, None)
+            self._silent.pop(request, None)
         self._slots.release()
+
+    def spoke(self, request: Any) -> None:
+        """Note that a connection sent its request line: it is no longer one to drop for a newcomer."""
+        with self._guard:
+            self._silent.pop(request, None)
+
+    def _make_room(self) -> bool:
+        """Drop the oldest connection that has sent nothing yet, and take its slot; False if none."""
+        with self._guard:
+            oldest = next(iter(self._silent), None)
+            if oldest is None:
+                return False
+            del self._silent[oldest]
+        with contextlib.suppress(OSError):  # its thread reads the end of the stream and frees its slot
+            oldest.shutdown(socket.SHUT_RDWR)
+        return self._slots.acquire(timeout=ROOM_SECONDS)
 
     def _refuse(self, request: socket.socket) -> None:
         """Answer a connection over the cap with a 503, without a thread; ``service_actions`` closes it."""
