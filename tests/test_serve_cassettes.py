@@ -168,13 +168,20 @@ def test_a_cassette_past_the_size_cap_is_refused_unread(tmp_path, capsys, monkey
     assert (code, err) == (1, f"serve: bad.yaml is {size:,} bytes; serve reads cassettes up to 1,000\n")
 
 
-def test_truncated_yaml_and_a_file_not_utf8_are_one_line_and_exit_1_from_the_command(tmp_path):
+def test_truncated_deep_or_not_utf8_yaml_is_one_line_and_exit_1_from_the_command(tmp_path):
     truncated = tmp_path / "truncated.yaml"
     text = LOOP.read_text(encoding="utf-8")
     truncated.write_text(text[: len(text) // 2] + '\n  - "unclosed', encoding="utf-8")
     latin = tmp_path / "latin.yaml"
     latin.write_bytes(b"interactions: []\nmetadata: {note: \xe9}\n")
-    for path, start in ((truncated, "is not YAML: "), (latin, "is not a cassette: ")):
+    deep = tmp_path / "deep.yaml"  # built whole, it would overflow libyaml's C stack and kill the process
+    deep.write_text("interactions: " + "[" * 200_000 + "]" * 200_000 + "\n", encoding="utf-8")
+    cases = [
+        (truncated, "is not YAML: "),
+        (latin, "is not UTF-8 text (byte 34)"),
+        (deep, "nests deeper than 32 levels; no cassette does"),
+    ]
+    for path, start in cases:
         done = subprocess.run(
             [sys.executable, "-m", "helpers", "serve", str(path)],
             cwd=ROOT,

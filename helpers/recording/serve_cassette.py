@@ -25,6 +25,8 @@ MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 8 * 1024
 # Deeper than any API body; the matchers and the difference finder recurse into bodies.
 MAX_JSON_DEPTH = 64
+# A cassette's own structure is five levels deep: interactions, one, request, headers, a header's values.
+MAX_YAML_DEPTH = 32
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A header value may hold tabs and visible characters, never CR, LF or another control character.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -95,7 +97,10 @@ def load(path: Path) -> tuple[dict[str, Any], list[Recorded]]:
     if size > MAX_CASSETTE_BYTES:
         raise CassetteError(f"is {size:,} bytes; serve reads cassettes up to {MAX_CASSETTE_BYTES:,}")
     try:
+        _check_nesting(path)
         data = read_cassette(path)
+    except CassetteError:
+        raise
     except yaml.YAMLError as err:
         raise CassetteError(f"is not YAML: {' '.join(str(err).split())}") from None
     except (OSError, ValueError, RecursionError) as err:
@@ -108,6 +113,27 @@ def load(path: Path) -> tuple[dict[str, Any], list[Recorded]]:
     if not isinstance(interactions, list):
         raise CassetteError("its interactions are not a list")
     return metadata, [_interaction(i + 1, item) for i, item in enumerate(interactions)]
+
+
+def _check_nesting(path: Path) -> None:
+    """Refuse a file that is not UTF-8, or YAML nested past ``MAX_YAML_DEPTH``, before it is built.
+
+    libyaml builds a document's nodes recursively, and a deep enough file
+    overflows the C stack: the process dies, with no exception to catch. Its
+    events come without recursion, so the depth is counted from them.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CassetteError(f"is not UTF-8 text (byte {err.start})") from None
+    level = 0
+    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, yaml.CollectionStartEvent):
+            level += 1
+            if level > MAX_YAML_DEPTH:
+                raise CassetteError(f"nests deeper than {MAX_YAML_DEPTH} levels; no cassette does")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            level -= 1
 
 
 def _interaction(number: int, item: Any) -> Recorded:
