@@ -75,8 +75,8 @@ class Replay:
         self.session = self._pick(session)
         chosen = self.session.indexes if self.session else range(len(recorded))
         provider = PROVIDERS.get(str(self.metadata.get("provider")), PROVIDERS["openai"])
-        self.public_path = urlsplit(provider.base_url).path.rstrip("/")
         public = urlsplit(provider.base_url)
+        self.public_path = public.path.rstrip("/")
         # The request's path is kept whole: only the host becomes the provider's.
         config = make_vcr(sent_base=LOCAL_BASE, public_base=f"{public.scheme}://{public.netloc}")
         merged = config.get_merged_config(path=str(path), record_mode="none")
