@@ -206,3 +206,16 @@ def test_a_cassette_error_is_one_line_even_for_a_multi_line_yaml_error(tmp_path)
     with pytest.raises(CassetteError) as caught:
         load(path)
     assert "\n" not in str(caught.value) and str(caught.value).startswith("is not YAML: ")
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"), [(101, "101"), (10**30, str(10**30)), (True, "True"), ("200", None)]
+)
+def test_a_status_that_is_not_a_final_http_status_is_refused(tmp_path, capsys, monkeypatch, code, shown):
+    data = mutated(("response", "status", "code"), code, 0)
+    status_error = f"response.status.code is {shown}, not an HTTP status (200-599)"
+    expected = status_error if shown else "response.status.code is str, not int"
+    assert starts(write(tmp_path, data), capsys, monkeypatch) == (
+        1,
+        f"serve: bad.yaml interaction 1: {expected}\n",
+    )

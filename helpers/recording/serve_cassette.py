@@ -3,7 +3,7 @@
 A lesson's replay trusts its cassettes, which the tests check; ``serve`` is
 handed any file. So the file is read once, bounded in size, and each
 interaction's fields are checked for the types and values the server sends
-(a status between 100 and 599, header names that are tokens, header values with
+(a status between 200 and 599, header names that are tokens, header values with
 no control character, bodies that are text or bytes). The first fault refuses
 the whole cassette with one line naming the interaction and the field; ``python
 -m helpers check`` lists them all.
@@ -122,8 +122,12 @@ def _check_nesting(path: Path) -> None:
     overflows the C stack: the process dies, with no exception to catch. Its
     events come without recursion, so the depth is counted from them.
     """
+    with path.open("rb") as stream:
+        data = stream.read(MAX_CASSETTE_BYTES + 1)
+    if len(data) > MAX_CASSETTE_BYTES:  # it grew since its size was read
+        raise CassetteError(f"is over {MAX_CASSETTE_BYTES:,} bytes, the most serve reads")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CassetteError(f"is not UTF-8 text (byte {err.start})") from None
     level = 0
@@ -140,11 +144,11 @@ def _interaction(number: int, item: Any) -> Recorded:
     """One interaction checked, or a ``CassetteError`` naming it and its first bad field."""
     try:
         request, response = _field(item, "request", dict), _field(item, "response", dict)
-        status = _field(_field(response, "status", dict), "code", int)
-        if isinstance(status, bool) or not 100 <= status <= 599:
-            raise CassetteError(f"response.status.code is {status!r}, not an HTTP status (100-599)")
-        method = _field(request, "method", str)
-        uri = _field(request, "uri", str)
+        status = _field(_field(response, "response.status", dict), "response.status.code", int)
+        if isinstance(status, bool) or not 200 <= status <= 599:  # 1xx is never an API's final answer
+            raise CassetteError(f"response.status.code is {status!r}, not an HTTP status (200-599)")
+        method = _field(request, "request.method", str)
+        uri = _field(request, "request.uri", str)
         if not TOKEN.fullmatch(method) or not re.fullmatch(r"https?://[!-~]{1,8000}", uri):
             raise CassetteError(f"request {method[:20]!r} {uri[:80]!r} is not a method and an http(s) URL")
         body = _body(request.get("body"), "request.body")
@@ -157,20 +161,21 @@ def _interaction(number: int, item: Any) -> Recorded:
             request_headers=dict(_headers(request.get("headers"), "request.headers")),
             status=status,
             headers=tuple(_headers(response.get("headers"), "response.headers")),
-            response=_body(_field(response, "body", dict).get("string"), "response.body.string") or b"",
+            response=_body(_field(response, "response.body", dict).get("string"), "response.body.string")
+            or b"",
         )
     except CassetteError as err:
         raise CassetteError(f"interaction {number}: {err}") from None
     return recorded
 
 
-def _field(mapping: Any, key: str, kind: type) -> Any:
-    """``mapping[key]``, which must be a ``kind``."""
+def _field(mapping: Any, where: str, kind: type) -> Any:
+    """The value at ``where``, a dotted path whose last key is in ``mapping``; it must be a ``kind``."""
     if not isinstance(mapping, dict):
         raise CassetteError(f"is {type(mapping).__name__}, not a mapping")
-    value = mapping.get(key)
+    value = mapping.get(where.rsplit(".", 1)[-1])
     if not isinstance(value, kind):
-        raise CassetteError(f"{key} is {type(value).__name__}, not {kind.__name__}")
+        raise CassetteError(f"{where} is {type(value).__name__}, not {kind.__name__}")
     return value
 
 
