@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -42,9 +43,12 @@ def serve():
     """Start a server on a cassette in a thread; its log lines are collected."""
     started: list[ReplayServer] = []
 
-    def start(path=LOOP, in_order: bool = False) -> tuple[ReplayServer, list[str]]:
+    def start(
+        path=LOOP, in_order: bool = False, session: int | None = None
+    ) -> tuple[ReplayServer, list[str]]:
         log: list[str] = []
-        started.append(ReplayServer(Replay(path, in_order=in_order), log=log.append).__enter__())
+        replay = Replay(path, in_order=in_order, session=session)
+        started.append(ReplayServer(replay, log=log.append).__enter__())
         return started[-1], log
 
     yield start
@@ -206,3 +210,97 @@ def test_the_articles_own_script_runs_to_its_final_answer_against_serve_in_order
     ]
     assert (tmp_path / "mem_ok.txt").read_text(encoding="utf-8") == json.loads(written)["text"]
     assert [line.split(" -> ")[1][:17] for line in log] == [f"200, recorded {n}/3" for n in (1, 2, 3)]
+
+
+RESPONSES = ROOT / "cassettes" / "09_the_responses_api.yaml"
+PROMPT_SHOWN = '"需要帮我计算电脑的内存使用率和具体的使用情况,如果内存使用率超过80%,则将内存相关信息写到m…"'
+
+
+def test_a_cassette_is_split_into_its_conversations():
+    assert [s.indexes for s in Replay(STREAMED).sessions] == [(0, 1, 3), (2,)]
+    assert [s.describe() for s in Replay(RESPONSES).sessions] == [
+        f"  1  Responses, 3 requests, ends in an answer: {PROMPT_SHOWN}",
+        f"  2  Responses, 1 request, starts mid-conversation, ends in a 400 error: {PROMPT_SHOWN}",
+        f"  3  Responses, 1 request, starts mid-conversation, ends in a 400 error: {PROMPT_SHOWN}",
+        f"  4  Responses, chained by previous_response_id, 3 requests, ends in an answer: {PROMPT_SHOWN}",
+        f"  5  Responses, streamed, 1 request, starts mid-conversation, ends in tool calls: {PROMPT_SHOWN}",
+    ]
+    assert [s.indexes for s in Replay(RESPONSES).sessions] == [(0, 1, 2), (3,), (4,), (5, 6, 7), (8,)]
+
+
+def test_sessions_are_listed_on_request_and_in_order_without_one_is_refused(capsys):
+    listing = (
+        "08_streaming_tool_calls.yaml holds 2 sessions:\n"
+        f"  1  Chat, streamed, 3 requests, ends in an answer: {PROMPT_SHOWN}\n"
+        f"  2  Chat, streamed, 1 request, ends in tool calls: {PROMPT_SHOWN}\n"
+    )
+    assert main(["08_streaming_tool_calls", "--sessions"]) == 0
+    assert capsys.readouterr() == (listing, "")
+    assert main(["08_streaming_tool_calls", "--in-order"]) == 2
+    refused = (
+        "serve: 08_streaming_tool_calls.yaml holds 2 sessions; --in-order plays one: pick it with --session N"
+    )
+    assert capsys.readouterr() == (listing, refused + "\n")
+    assert main(["08_streaming_tool_calls", "--session", "3"]) == 2
+    assert (
+        capsys.readouterr().err == "serve: 08_streaming_tool_calls.yaml has no session 3; it holds 1 to 2\n"
+    )
+
+
+def test_in_order_on_one_session_plays_its_turns_once_each(serve):
+    server, log = serve(STREAMED, in_order=True, session=1)
+    messages = [{"role": "user", "content": "any question"}]
+    replies = []
+    for _ in range(3):
+        with client(server).chat.completions.stream(model="any", messages=messages) as stream:
+            message = stream.get_final_completion().choices[0].message
+        replies.append([c.function.name for c in message.tool_calls or []] or message.content)
+    assert replies == [["get_memory_info"], ["write_file"], final_answer()]
+    assert [line.split(" -> ")[1][:17] for line in log] == [f"200, recorded {n}/3" for n in (1, 2, 3)]
+
+
+def test_in_order_refuses_a_plain_request_a_stream_was_recorded_for_and_keeps_the_turn(serve):
+    server, log = serve(STREAMED, in_order=True, session=1)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client(server).chat.completions.create(model="any", messages=[])
+    assert caught.value.code == "stream_mismatch"
+    assert caught.value.body["message"] == (
+        "serve: recorded response 1 of session 1 of 08_streaming_tool_calls.yaml is a stream, and this "
+        'request did not ask for one ("stream": true); send what the recording sent, or pick another session '
+        "(serve --sessions)"
+    )
+    with client(server).chat.completions.stream(model="any", messages=[]) as stream:
+        assert (
+            stream.get_final_completion().choices[0].message.tool_calls[0].function.name == "get_memory_info"
+        )
+    assert log[0] == "POST /v1/chat/completions -> 400 stream_mismatch"
+
+
+def test_a_stream_asked_of_a_json_recording_is_refused_in_the_apis_format(serve):
+    server, _ = serve(in_order=True)
+    with pytest.raises(
+        openai.BadRequestError, match=r"response 1 of 06_the_loop.yaml is a JSON reply, and this re"
+    ):
+        client(server).chat.completions.create(model="any", messages=[], stream=True)
+
+
+def test_a_port_out_of_range_or_taken_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["06_the_loop", "--port", "99999"])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m helpers serve: argument --port: '99999' is not a port (0 to 65535)"
+        " (--help lists the options)\n"
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["06_the_loop", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == f"serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_the_readmes_session_listing_is_what_the_command_prints(capsys):
+    assert main(["08_streaming_tool_calls", "--sessions"]) == 0
+    shown = "$ python -m helpers serve 08_streaming_tool_calls --sessions\n" + capsys.readouterr().out
+    assert shown in (ROOT / "README.md").read_text(encoding="utf-8")

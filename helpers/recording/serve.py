@@ -10,12 +10,17 @@ a lesson recorded, with no key and no network::
 
 Requests are matched as a lesson's replay matches them (method, path, JSON
 body); a miss gets a 400 in the OpenAI error format naming the closest recorded
-request and the first difference. ``--in-order`` serves the recorded responses
-one after another instead, for a client whose tool results differ from the
-recording (the article's script reads its own machine's memory); each response
-says which recorded request it stands for in ``x-lessons-replayed: 2/3`` and
-``x-lessons-replayed-request``. Ctrl-C stops it. Any API key is accepted and
-none is ever printed.
+request and the first difference. ``--in-order`` serves one conversation's
+recorded responses one after another instead, for a client whose tool results
+differ from the recording (the article's script reads its own machine's
+memory); a cassette of several conversations needs ``--session N``, and
+``--sessions`` lists them. Each response says which recorded request it stands
+for in ``x-lessons-replayed: 2/3`` and ``x-lessons-replayed-request``. Ctrl-C
+stops it. Any API key is accepted and none is ever printed.
+
+Exit codes: 0 when stopped by Ctrl-C (or after ``--sessions``), 1 when the
+cassette cannot be served (said in one line), 2 for a usage error (no such
+cassette, a bad option, a port that cannot be bound).
 
 Importing this module is light: the cassette machinery loads when ``main`` runs.
 """
@@ -26,25 +31,51 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ..settings import ROOT
 
 if TYPE_CHECKING:
     from .serve_http import ReplayServer
+    from .serve_replay import Replay
 
 USAGE_HINT = "give a client this base URL and any API key; Ctrl-C stops"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line on stderr."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
+
+
+def _port(text: str) -> int:
+    """A port number from the command line: 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
+
+
+def _session(text: str) -> int:
+    """A session number from the command line, from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a session number (1, 2, ...; --sessions lists them)"
+        )
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m helpers serve", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m helpers serve", description=__doc__.splitlines()[0])
     parser.add_argument("cassette", metavar="CASSETTE", help="a cassette file, or a stem in cassettes/")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument(
         "--in-order",
         action="store_true",
-        help="serve the recorded responses in order whatever the request bodies (same method and path)",
+        help="serve one session's recorded responses in order, whatever the bodies (same method and path)",
     )
+    parser.add_argument("--session", type=_session, metavar="N", help="serve only session N of the cassette")
+    parser.add_argument("--sessions", action="store_true", help="list the cassette's sessions and exit")
     return parser
 
 
@@ -58,15 +89,15 @@ def find_cassette(name: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve a cassette until Ctrl-C; return the exit code (0 when stopped, 2 when it cannot start)."""
+    """Serve a cassette until Ctrl-C; return the exit code (0 stopped, 1 cassette refused, 2 usage error)."""
     args = _parser().parse_args(argv)
     # Started in the background (``serve ... &``), a process inherits SIGINT
     # ignored, and Python then raises no KeyboardInterrupt: ask for it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server = _start(args)
-        if server is None:
-            return 2
+        if isinstance(server, int):
+            return server
         try:
             server.serve_forever()
         finally:
@@ -77,27 +108,57 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _start(args: argparse.Namespace) -> ReplayServer | None:
-    """Load the cassette, bind the port and say where to connect; None (said why) when it cannot."""
+def _fail(text: str, code: int) -> int:
+    """Say why serve cannot start, in one line on stderr; return the exit code."""
+    print(f"serve: {text}", file=sys.stderr, flush=True)
+    return code
+
+
+def _start(args: argparse.Namespace) -> ReplayServer | int:
+    """Load the cassette, bind the port and say where to connect; the exit code (said why) when it cannot."""
+    from .serve_cassette import CassetteError
     from .serve_http import ReplayServer
-    from .serve_replay import Replay
+    from .serve_replay import Replay, SessionError
 
     path = find_cassette(args.cassette)
-    if not path.exists():
-        print(f"serve: no cassette at {args.cassette}", file=sys.stderr)
-        return None
+    if not path.is_file():
+        return _fail(f"no cassette at {args.cassette}", 2)
     try:
-        replay = Replay(path, in_order=args.in_order)
+        replay = Replay(path, in_order=args.in_order and not args.sessions, session=args.session)
+    except SessionError as err:
+        print(_listing(path, err.sessions), flush=True)
+        return _fail(f"{path.name} {err}", 2)
+    except CassetteError as err:
+        return _fail(f"{path.name} {err}", 1)
+    except Exception as err:  # noqa: BLE001 - whatever else a hostile file causes is said in one line
+        return _fail(
+            f"{path.name} cannot be served: {type(err).__name__}: {' '.join(str(err).split())[:300]}", 1
+        )
+    if args.sessions:
+        print(_listing(path, replay.sessions), flush=True)
+        return 0
+    try:
         server = ReplayServer(replay, args.port, log=lambda line: print(line, flush=True))
-    except (OSError, ValueError) as err:
-        print(f"serve: {path}: {err}", file=sys.stderr)
-        return None
-    mode = "in recorded order, whatever the bodies" if args.in_order else "matched as in replay"
+    except OSError as err:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}", 2)
+    _announce(path, replay, server)
+    return server
+
+
+def _listing(path: Path, sessions: list) -> str:
+    """The cassette's sessions, one line each."""
+    lines = [f"{path.name} holds {len(sessions)} session{'s' if len(sessions) > 1 else ''}:"]
+    return "\n".join(lines + [session.describe() for session in sessions])
+
+
+def _announce(path: Path, replay: Replay, server: ReplayServer) -> None:
+    """Say what is served, where, and how to use it."""
+    mode = "in recorded order, whatever the bodies" if replay.in_order else "matched as in replay"
     provenance = replay.metadata.get("provenance", "?")
-    print(f"Serving {path.name} ({replay.count} recorded responses, {provenance}; {mode})")
+    served = f"session {replay.session.number}: " if replay.session and len(replay.sessions) > 1 else ""
+    print(f"Serving {path.name} ({served}{replay.count} recorded responses, {provenance}; {mode})")
     print(f"  {server.base_url}")
     print(f"  {USAGE_HINT}", flush=True)
-    return server
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 A request is matched exactly as a lesson's replay matches it (the same vcrpy
 configuration, ``make_vcr``: method, path and JSON body, after the same
 scrubbing hook), so a client that sends what the lesson sent gets what the
-lesson got. In order, the recorded responses are served one after another
-whatever the bodies say, for a client whose tool results differ from the
-recording; a request to another method or path is still refused.
+lesson got. In order, one conversation's recorded responses are served one
+after another whatever the bodies say, for a client whose tool results differ
+from the recording; a request to another method or path is still refused.
+Every refusal is an error in the OpenAI API's format, with its status.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from vcr.cassette import Cassette
 from vcr.request import Request
 
 from ..settings import PROVIDERS
-from .cassettes import _closest, make_vcr, read_cassette
+from .cassettes import _closest, make_vcr
+from .serve_answer import Answer, openai_error, read_body
+from .serve_cassette import CassetteError, Recorded, load
+from .serve_sessions import Session, sessions
 
 LOCAL_BASE = "http://127.0.0.1"
 # The headers a response is sent with come from the cassette; these describe
@@ -31,26 +32,12 @@ LOCAL_BASE = "http://127.0.0.1"
 NOT_COPIED = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection"})
 
 
-@dataclass
-class Answer:
-    """What to send back: status, headers and body, and a line for the log."""
+class SessionError(CassetteError):
+    """No such session, or ``--in-order`` on several with none picked; ``sessions`` lists them."""
 
-    status: int
-    body: bytes
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    log: str = ""
-
-    @property
-    def is_stream(self) -> bool:
-        """True for a recorded server-sent-event stream."""
-        return any(k == "content-type" and v.startswith("text/event-stream") for k, v in self.headers)
-
-
-def openai_error(status: int, message: str, code: str) -> Answer:
-    """An error in the shape the OpenAI API uses, which every SDK turns into its own exception."""
-    error = {"message": message, "type": "invalid_request_error", "param": None, "code": code}
-    body = json.dumps({"error": error}, ensure_ascii=False).encode("utf-8")
-    return Answer(status, body, [("content-type", "application/json")], f"{status} {code}")
+    def __init__(self, message: str, sessions: list[Session]) -> None:
+        super().__init__(message)
+        self.sessions = sessions
 
 
 def _common_prefix(paths: list[str]) -> str:
@@ -65,56 +52,76 @@ def _common_prefix(paths: list[str]) -> str:
 
 
 class Replay:
-    """A cassette's interactions, served as a lesson's replay serves them.
+    """A cassette's interactions (all, or one conversation's), served as a lesson's replay serves them.
 
     Args:
         path: The cassette file.
         in_order: Serve the recorded responses in order, whatever the bodies.
+        session: The conversation to serve (from 1, as ``sessions`` lists them); None for all.
 
     Raises:
-        ValueError: The cassette cannot be read or holds no interaction.
+        CassetteError: The cassette cannot be read, is malformed, or holds no
+            interaction; ``SessionError`` when ``session`` is not one of
+            them, or ``in_order`` has several to choose from and none was picked.
     """
 
-    def __init__(self, path: Path, *, in_order: bool = False) -> None:
+    def __init__(self, path: Path, *, in_order: bool = False, session: int | None = None) -> None:
         self.path = path
         self.in_order = in_order
-        try:
-            self.metadata = read_cassette(path)["metadata"]
-        except yaml.YAMLError as err:
-            raise ValueError(f"not a cassette YAML can read: {' '.join(str(err).split())}") from None
+        self.metadata, recorded = load(path)
+        self.sessions: list[Session] = sessions(recorded)
+        if not recorded:
+            raise CassetteError("holds no interaction")
+        self.session = self._pick(session)
+        chosen = self.session.indexes if self.session else range(len(recorded))
         provider = PROVIDERS.get(str(self.metadata.get("provider")), PROVIDERS["openai"])
-        self.public_path = urlsplit(provider.base_url).path.rstrip("/")
         public = urlsplit(provider.base_url)
+        self.public_path = public.path.rstrip("/")
         # The request's path is kept whole: only the host becomes the provider's.
-        origin = f"{public.scheme}://{public.netloc}"
-        config = make_vcr(sent_base=LOCAL_BASE, public_base=origin).get_merged_config(
-            path=str(path), record_mode="none", allow_playback_repeats=True
-        )
-        for key in ("path_transformer", "func_path_generator", "record_on_exception"):
-            config.pop(key, None)  # the context manager's options, not the cassette's
-        self.cassette = Cassette.load(**config)
-        if not len(self.cassette):
-            raise ValueError(f"{path.name} holds no interaction: `python -m helpers check {path}` says why")
+        config = make_vcr(sent_base=LOCAL_BASE, public_base=f"{public.scheme}://{public.netloc}")
+        merged = config.get_merged_config(path=str(path), record_mode="none")
+        self._scrub = merged["before_record_request"]
+        self._matchers = merged["match_on"]  # the replay's own: method, path, body
+        self._where = [m for m in self._matchers if m.__name__ != "body"]
+        self.recorded: list[Recorded] = [recorded[i] for i in chosen]
+        self.requests = [
+            self._scrub(Request(r.method, r.uri, r.body, r.request_headers)) for r in self.recorded
+        ]
+        if any(r is None for r in self.requests):
+            raise CassetteError("holds a request to a .invalid host, which a cassette never records")
         self.served = 0
         self._lock = threading.Lock()
-        self._matchers = config["match_on"]  # the replay's own: method, path, body
-        self._where = [m for m in self._matchers if m.__name__ != "body"]
+
+    def _pick(self, number: int | None) -> Session | None:
+        """The conversation asked for; with ``in_order`` and none asked, the only one there is."""
+        if number is not None:
+            if not 1 <= number <= len(self.sessions):
+                raise SessionError(
+                    f"has no session {number}; it holds 1 to {len(self.sessions)}", self.sessions
+                )
+            return self.sessions[number - 1]
+        if self.in_order and len(self.sessions) > 1:
+            raise SessionError(
+                f"holds {len(self.sessions)} sessions; --in-order plays one: pick it with --session N",
+                self.sessions,
+            )
+        return self.sessions[0] if self.in_order else None
 
     @property
     def count(self) -> int:
-        """How many interactions the cassette holds."""
-        return len(self.cassette)
+        """How many interactions are served."""
+        return len(self.recorded)
 
     @property
     def base_path(self) -> str:
         """The path a client's base URL ends in: the provider's (``/v1``) when every request is under it."""
-        paths = [urlsplit(r.uri).path for r in self.cassette.requests]
+        paths = [urlsplit(r.uri).path for r in self.recorded]
         if all(p.startswith(self.public_path + "/") for p in paths):
             return self.public_path
         return _common_prefix(paths)
 
     def answer(self, method: str, target: str, content_type: str, body: bytes) -> Answer:
-        """The response to one request: the recorded one, or an OpenAI-style error naming the miss.
+        """The response to one request: the recorded one, or an OpenAI-style error saying why not.
 
         Args:
             method: The HTTP method.
@@ -122,70 +129,94 @@ class Replay:
             content_type: The request's content type (the body matcher reads JSON by it).
             body: The request's body.
         """
+        value, refused = read_body(body)
+        if refused:
+            return refused
         headers = {"content-type": content_type} if content_type else {}
         request = Request(method, LOCAL_BASE + target, body, headers)
+        wants_stream = isinstance(value, dict) and value.get("stream") is True
         with self._lock:
-            return self._in_order(request) if self.in_order else self._matched(request)
+            return (
+                self._in_order(request, wants_stream)
+                if self.in_order
+                else self._matched(request, wants_stream)
+            )
 
-    def _matched(self, request: Request) -> Answer:
+    def _matched(self, request: Request, wants_stream: bool) -> Answer:
         """The recorded response replay would play, or the closest recorded request."""
-        if self.cassette.can_play_response_for(request):
-            response = self.cassette.play_response(request)
-            index = next(i for i, r in enumerate(self.cassette.responses) if r is response)
-            return self._recorded(index)
-        return self._miss(request)
+        scrubbed = self._scrub(request)
+        for index, recorded in enumerate(self.requests):
+            if all(_passes(m, scrubbed, recorded) for m in self._matchers):
+                return self._mismatch(index, wants_stream) or self._recorded(index)
+        return self._miss(scrubbed)
 
-    def _in_order(self, request: Request) -> Answer:
+    def _in_order(self, request: Request, wants_stream: bool) -> Answer:
         """The next recorded response, if the request goes where the recorded one went."""
         if self.served >= self.count:
             message = (
-                f"serve --in-order: all {self.count} recorded responses of {self.path.name} were "
+                f"serve --in-order: all {self.count} recorded responses of {self._name} were "
                 "served; restart serve to replay the session again"
             )
             return openai_error(400, message, "cassette_exhausted")
-        recorded = self.cassette.requests[self.served]
+        recorded = self.requests[self.served]
         if not all(_passes(m, request, recorded) for m in self._where):
             message = (
-                f"serve --in-order: request {self.served + 1} of {self.path.name} was "
+                f"serve --in-order: request {self.served + 1} of {self._name} was "
                 f"{recorded.method} {recorded.path}, not {request.method} {request.path}"
             )
             return openai_error(404, message, "cassette_miss")
+        refused = self._mismatch(self.served, wants_stream)
+        if refused:
+            return refused
         self.served += 1
         answer = self._recorded(self.served - 1)
-        if not all(_passes(m, self.cassette.filter_request(request), recorded) for m in self._matchers):
+        if not all(_passes(m, self._scrub(request), recorded) for m in self._matchers):
             answer.log += " (in order: the body differs from the recorded one)"
         return answer
 
+    @property
+    def _name(self) -> str:
+        """The cassette's name, and the session's when one was picked."""
+        if self.session and len(self.sessions) > 1:
+            return f"session {self.session.number} of {self.path.name}"
+        return self.path.name
+
+    def _mismatch(self, index: int, wants_stream: bool) -> Answer | None:
+        """A 400 when a streamed request would get a recorded JSON reply, or a plain one a recorded stream."""
+        recorded = self.recorded[index]
+        if recorded.status >= 400 or recorded.is_stream == wants_stream:
+            return None  # an error is JSON whether or not a stream was asked for
+        held, asked = (
+            ("a stream", "did not ask for one")
+            if recorded.is_stream
+            else ("a JSON reply", "asked for a stream")
+        )
+        message = (
+            f"serve: recorded response {index + 1} of {self._name} is {held}, and this request {asked} "
+            '("stream": true); send what the recording sent, or pick another session (serve --sessions)'
+        )
+        return openai_error(400, message, "stream_mismatch")
+
     def _recorded(self, index: int) -> Answer:
         """Interaction ``index``'s response, with headers saying which recorded request it answers."""
-        request, response = self.cassette.data[index]
-        body = response["body"]["string"]
-        data = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
-        headers = [
-            (name.lower(), value)
-            for name, values in response.get("headers", {}).items()
-            if name.lower() not in NOT_COPIED
-            for value in (values if isinstance(values, list) else [values])
-        ]
+        recorded = self.recorded[index]
+        headers = [(name, value) for name, value in recorded.headers if name not in NOT_COPIED]
         headers += [
             ("x-lessons-replayed", f"{index + 1}/{self.count}"),
-            ("x-lessons-replayed-request", f"{request.method} {request.path}"),
+            ("x-lessons-replayed-request", f"{recorded.method} {urlsplit(recorded.uri).path}"),
         ]
-        status = int(response["status"]["code"])
-        return Answer(status, data, headers, f"{status}, recorded {index + 1}/{self.count}")
+        status = recorded.status
+        return Answer(status, recorded.response, headers, f"{status}, recorded {index + 1}/{self.count}")
 
-    def _miss(self, request: Request) -> Answer:
+    def _miss(self, scrubbed: Request) -> Answer:
         """A 404 when no recorded request goes there; else a 400 naming the closest and how it differs."""
-        scrubbed = self.cassette.filter_request(request)
         same_place = [
-            (i, r)
-            for i, r in enumerate(self.cassette.requests)
-            if all(_passes(m, scrubbed, r) for m in self._where)
+            (i, r) for i, r in enumerate(self.requests) if all(_passes(m, scrubbed, r) for m in self._where)
         ]
         if not same_place:
-            held = sorted({f"{r.method} {r.path}" for r in self.cassette.requests})
+            held = sorted({f"{r.method} {r.path}" for r in self.requests})
             message = (
-                f"serve: {self.path.name} holds no request to {request.method} {request.path}; "
+                f"serve: {self._name} holds no request to {scrubbed.method} {scrubbed.path}; "
                 f"it holds {', '.join(held)}"
             )
             return openai_error(404, message, "cassette_miss")
@@ -196,7 +227,7 @@ class Replay:
         # Equal as JSON yet refused: vcrpy read one body as JSON and the other as bytes.
         difference = difference or "the body equals it as JSON but was not sent as application/json"
         message = (
-            f"serve: {self.path.name} holds no response for this {request.method} {request.path}. "
+            f"serve: {self._name} holds no response for this {scrubbed.method} {scrubbed.path}. "
             f"Closest recorded request: {index + 1} of {self.count}; in this one, {difference}. "
             "(serve --in-order answers in recorded order whatever the body.)"
         )
