@@ -1,0 +1,313 @@
+"""Bounds on an HTTP exchange: at most so many seconds in all, at most so many bytes.
+
+httpx2's timeouts bound each wait, not the whole: a server that sends one byte
+every 0.1 s never lets a read time out, and nothing limits how much it sends.
+``BoundedTransport`` bounds a whole exchange instead, from connecting to the
+last byte of the body, headers included, and every retry the OpenAI SDK makes
+of one call: past ``Limits.seconds`` it raises ``AnswerTooSlow``, past
+``Limits.max_bytes`` of body ``AnswerTooLarge``. Both are OpenAI errors, which
+the SDK raises as they are, without retrying (it retries a timeout).
+
+How: every socket operation of its own connection pool waits at most the time
+left (a trickled status line is cut off at the deadline, not at the next
+byte), and the body is counted and timed chunk by chunk (which also bounds a
+transport it wraps, such as a test's ``MockTransport``).
+
+Use ``bounded_http_client(limits)`` as an ``http_client``, or
+``with bounded(client, limits) as client:`` to bound any OpenAI client.
+This module imports nothing else from ``helpers``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore2
+import httpx2
+import openai
+
+# The longest reply the lessons' models write (128,000 output tokens) streamed
+# at about 250 bytes a chunk is about 32 MB; a reply read whole is far smaller.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+RETRY_HEADER = "x-stainless-retry-count"  # the SDK numbers the attempts of one call
+
+_local = threading.local()  # the deadline of the exchange this thread is in, if any
+
+
+class LimitExceeded(openai.APIConnectionError):
+    """An exchange took longer or sent more than its ``Limits`` allow."""
+
+    def __init__(self, message: str, request: httpx2.Request) -> None:
+        openai.APIConnectionError.__init__(self, message=message, request=request)
+
+
+class AnswerTooSlow(LimitExceeded, openai.APITimeoutError):
+    """No complete answer within ``Limits.seconds``."""
+
+
+class AnswerTooLarge(LimitExceeded):
+    """An answer larger than ``Limits.max_bytes``."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one call may take in all, retries included, and how large its answer may be.
+
+    Attributes:
+        seconds: From sending the first attempt to the answer's last byte.
+        max_bytes: The most bytes of one response body, as sent on the wire.
+    """
+
+    seconds: float
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        seconds, size = self.seconds, self.max_bytes
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
+            raise ValueError(f"seconds must be a finite number above 0, not {seconds!r}")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"max_bytes must be a whole number of bytes above 0, not {size!r}")
+
+
+def _left(deadline: float) -> float:
+    return deadline - time.monotonic()
+
+
+def _clamped(timeout: float | None) -> float | None:
+    """The wait a socket operation may take: its own timeout, cut to this thread's time left."""
+    deadline = getattr(_local, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = _left(deadline)
+    if left <= 0:
+        raise httpcore2.ReadTimeout("the deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore2.NetworkStream):
+    """A connection whose every read and write waits at most the time left."""
+
+    def __init__(self, stream: httpcore2.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clamped(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _clamped(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _clamped(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore2.NetworkBackend):
+    """httpcore2's own backend, with connections that wait at most the time left."""
+
+    def __init__(self, backend: httpcore2.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, **options: Any) -> Any:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _clamped(timeout), **options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, **options: Any) -> Any:
+        return _DeadlineStream(self._backend.connect_unix_socket(path, _clamped(timeout), **options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+@contextmanager
+def _until(deadline: float) -> Iterator[None]:
+    """Socket operations in this thread wait at most until ``deadline`` inside the block."""
+    outer = getattr(_local, "deadline", None)
+    _local.deadline = deadline if outer is None else min(outer, deadline)
+    try:
+        yield
+    finally:
+        _local.deadline = outer
+
+
+class _BoundedStream(httpx2.SyncByteStream):
+    """A response body that stops at the deadline or past ``max_bytes``."""
+
+    def __init__(self, response: httpx2.Response, request: httpx2.Request, limits: Limits, deadline: float):
+        self._response, self._request = response, request
+        self._limits, self._deadline = limits, deadline
+        self.received = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self._response.stream.__iter__()
+        while True:
+            with _translated(self._request, self._limits, self._deadline), _until(self._deadline):
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            self.received += len(chunk)
+            if self.received > self._limits.max_bytes:
+                self.close()
+                raise _too_large(self._request, self._limits)
+            if _left(self._deadline) <= 0:
+                self.close()
+                raise _too_slow(self._request, self._limits)
+            yield chunk
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def _too_slow(request: httpx2.Request, limits: Limits) -> AnswerTooSlow:
+    return AnswerTooSlow(f"no complete answer within {limits.seconds:g} s from {request.url}", request)
+
+
+def _too_large(request: httpx2.Request, limits: Limits) -> AnswerTooLarge:
+    return AnswerTooLarge(f"answer larger than {limits.max_bytes:,} bytes from {request.url}", request)
+
+
+@contextmanager
+def _translated(request: httpx2.Request, limits: Limits, deadline: float) -> Iterator[None]:
+    """A failure once the deadline has passed is the deadline's doing: say so."""
+    try:
+        yield
+    except (httpx2.TransportError, httpcore2.TimeoutException) as error:
+        if _left(deadline) <= 0:
+            raise _too_slow(request, limits) from error
+        raise
+
+
+class BoundedTransport(httpx2.BaseTransport):
+    """An httpx2 transport that bounds each call in total time and each answer in bytes.
+
+    The attempts of one OpenAI SDK call (numbered by its ``x-stainless-retry-count``
+    header) share one deadline; any other request has its own. A retry that
+    would start after the deadline fails at once, and a ``Retry-After`` longer
+    than the time left gets ``x-should-retry: false`` added, so the SDK does not
+    wait for it. The SDK's own back-off between attempts (under 1 s with its
+    two default retries, at most 8 s) can still end past the deadline.
+
+    Bodies are asked for uncompressed (``Accept-Encoding: identity``): a few
+    compressed kilobytes can unpack to gigabytes after the count was made.
+    """
+
+    def __init__(self, limits: Limits, inner: httpx2.BaseTransport | None = None, **options: Any) -> None:
+        """Bound ``inner``, or a new ``httpx2.HTTPTransport(**options)`` whose sockets obey the deadline.
+
+        Args:
+            limits: The time and size allowed.
+            inner: A transport to bound; only its bodies are bounded (its sockets
+                are its own). Closing this transport closes it.
+            **options: For the ``httpx2.HTTPTransport`` made when ``inner`` is None.
+        """
+        self.limits = limits
+        if inner is None:
+            inner = httpx2.HTTPTransport(**options)
+            pool = inner._pool  # httpx2 makes the pool; its backend is the one place every socket wait passes
+            pool._network_backend = _DeadlineBackend(pool._network_backend)
+        self._inner = inner
+        self._calls = threading.local()  # when each thread's current SDK call began
+
+    def _deadline(self, request: httpx2.Request) -> float:
+        """When this request's call must be over: the first attempt's start plus ``seconds``."""
+        if request.headers.get(RETRY_HEADER, "0") == "0" or not hasattr(self._calls, "started"):
+            self._calls.started = time.monotonic()
+        return self._calls.started + self.limits.seconds
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send the request, and answer with a body that keeps to the limits."""
+        deadline = self._deadline(request)
+        if _left(deadline) <= 0:
+            raise _too_slow(request, self.limits)
+        request.headers["accept-encoding"] = "identity"
+        with _translated(request, self.limits, deadline), _until(deadline):
+            response = self._inner.handle_request(request)
+        if int(response.headers.get("content-length", "0") or 0) > self.limits.max_bytes:
+            response.close()
+            raise _too_large(request, self.limits)
+        headers = httpx2.Headers(response.headers)
+        if _wait(headers) > _left(deadline):
+            headers["x-should-retry"] = "false"
+        stream = _BoundedStream(response, request, self.limits, deadline)
+        return httpx2.Response(
+            response.status_code, headers=headers, stream=stream, extensions=response.extensions
+        )
+
+    def close(self) -> None:
+        """Close the transport underneath."""
+        self._inner.close()
+
+
+def _wait(headers: httpx2.Headers) -> float:
+    """The seconds a ``Retry-After`` (or ``retry-after-ms``) asks the client to wait; 0 if none."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers.get(name, "")) * scale
+        except ValueError:
+            continue
+    return 0.0
+
+
+def bounded_http_client(limits: Limits, **options: Any) -> httpx2.Client:
+    """An ``http_client`` for ``openai.OpenAI`` whose every call keeps to ``limits``.
+
+    Args:
+        limits: The time and size allowed per call.
+        **options: For ``openai.DefaultHttpx2Client`` (``event_hooks``, say), not ``transport``.
+
+    Returns:
+        The SDK's default client (its timeouts, connection limits and redirects), bounded.
+
+    Example:
+        >>> client = openai.OpenAI(http_client=bounded_http_client(Limits(60)))  # doctest: +SKIP
+    """
+    return openai.DefaultHttpx2Client(transport=BoundedTransport(limits), **options)
+
+
+class _ClientTransport(httpx2.BaseTransport):
+    """Sends through a caller's own httpx2 client (its transport, proxies and hooks), never closing it."""
+
+    def __init__(self, client: httpx2.Client) -> None:
+        self._client = client
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return self._client.send(request, stream=True)
+
+
+@contextmanager
+def bounded(client: openai.OpenAI, limits: Limits) -> Iterator[openai.OpenAI]:
+    """A copy of ``client`` whose every call keeps to ``limits``, for the duration of the block.
+
+    A client made without ``http_client`` gets ``bounded_http_client(limits)``,
+    which bounds everything, headers included. A client with its own
+    ``http_client`` keeps it, and its answers' bodies are bounded; its headers
+    are bounded only by its own timeouts, unless it is itself a
+    ``bounded_http_client`` (the lessons' client in live mode is).
+
+    Args:
+        client: Any OpenAI client; it is not changed, and its connections are not closed.
+        limits: The time and size allowed per call.
+
+    Yields:
+        The bounded copy.
+    """
+    own = client._client  # the SDK exposes its httpx2 client to subclasses only
+    if type(own).__name__ == "SyncHttpxClientWrapper":  # the SDK made it: nothing of the caller's to keep
+        http = bounded_http_client(limits)
+    else:
+        http = httpx2.Client(transport=BoundedTransport(limits, _ClientTransport(own)))
+    try:
+        yield client.with_options(http_client=http)
+    finally:
+        http.close()
