@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,9 +36,11 @@ import openai
 # The longest reply the lessons' models write (128,000 output tokens) streamed
 # at about 250 bytes a chunk is about 32 MB; a reply read whole is far smaller.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_SECONDS = 600.0  # the OpenAI SDK's own timeout, here for a whole call
 RETRY_HEADER = "x-stainless-retry-count"  # the SDK numbers the attempts of one call
 
 _local = threading.local()  # the deadline of the exchange this thread is in, if any
+_BOUNDED: weakref.WeakSet[httpx2.Client] = weakref.WeakSet()  # the clients bounded_http_client made
 
 
 class LimitExceeded(openai.APIConnectionError):
@@ -233,7 +236,7 @@ class BoundedTransport(httpx2.BaseTransport):
         request.headers["accept-encoding"] = "identity"
         with _translated(request, self.limits, deadline), _until(deadline):
             response = self._inner.handle_request(request)
-        if int(response.headers.get("content-length", "0") or 0) > self.limits.max_bytes:
+        if _announced(response.headers) > self.limits.max_bytes:
             response.close()
             raise _too_large(request, self.limits)
         headers = httpx2.Headers(response.headers)
@@ -249,6 +252,12 @@ class BoundedTransport(httpx2.BaseTransport):
         self._inner.close()
 
 
+def _announced(headers: httpx2.Headers) -> int:
+    """The body's size as its ``Content-Length`` announces it; 0 if none (or nonsense: then it is counted)."""
+    length = headers.get("content-length", "")
+    return int(length) if length.isdigit() else 0
+
+
 def _wait(headers: httpx2.Headers) -> float:
     """The seconds a ``Retry-After`` (or ``retry-after-ms``) asks the client to wait; 0 if none."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
@@ -259,12 +268,15 @@ def _wait(headers: httpx2.Headers) -> float:
     return 0.0
 
 
-def bounded_http_client(limits: Limits, **options: Any) -> httpx2.Client:
+def bounded_http_client(
+    limits: Limits, transport: httpx2.BaseTransport | None = None, **options: Any
+) -> httpx2.Client:
     """An ``http_client`` for ``openai.OpenAI`` whose every call keeps to ``limits``.
 
     Args:
         limits: The time and size allowed per call.
-        **options: For ``openai.DefaultHttpx2Client`` (``event_hooks``, say), not ``transport``.
+        transport: A transport to bound instead of the network's (a replay's, say).
+        **options: For ``openai.DefaultHttpx2Client`` (``event_hooks``, say).
 
     Returns:
         The SDK's default client (its timeouts, connection limits and redirects), bounded.
@@ -272,7 +284,9 @@ def bounded_http_client(limits: Limits, **options: Any) -> httpx2.Client:
     Example:
         >>> client = openai.OpenAI(http_client=bounded_http_client(Limits(60)))  # doctest: +SKIP
     """
-    return openai.DefaultHttpx2Client(transport=BoundedTransport(limits), **options)
+    client = openai.DefaultHttpx2Client(transport=BoundedTransport(limits, transport), **options)
+    _BOUNDED.add(client)
+    return client
 
 
 class _ClientTransport(httpx2.BaseTransport):
@@ -282,7 +296,14 @@ class _ClientTransport(httpx2.BaseTransport):
         self._client = client
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        return self._client.send(request, stream=True)
+        response = self._client.send(request, stream=True)
+        if not response.is_stream_consumed:
+            return response
+        # One of the client's hooks read the body: hand on what it read, decoded.
+        headers = [
+            (k, v) for k, v in response.headers.items() if k not in ("content-encoding", "content-length")
+        ]
+        return httpx2.Response(response.status_code, headers=headers, content=response.content)
 
 
 @contextmanager
@@ -292,8 +313,8 @@ def bounded(client: openai.OpenAI, limits: Limits) -> Iterator[openai.OpenAI]:
     A client made without ``http_client`` gets ``bounded_http_client(limits)``,
     which bounds everything, headers included. A client with its own
     ``http_client`` keeps it, and its answers' bodies are bounded; its headers
-    are bounded only by its own timeouts, unless it is itself a
-    ``bounded_http_client`` (the lessons' client in live mode is).
+    are bounded only by its own timeouts. A client whose ``http_client`` is a
+    ``bounded_http_client`` (the lessons' client is) is used as it is, with its own limits.
 
     Args:
         client: Any OpenAI client; it is not changed, and its connections are not closed.
@@ -302,12 +323,17 @@ def bounded(client: openai.OpenAI, limits: Limits) -> Iterator[openai.OpenAI]:
     Yields:
         The bounded copy.
     """
-    own = client._client  # the SDK exposes its httpx2 client to subclasses only
+    own = getattr(client, "_client", None)  # the SDK exposes its httpx2 client to subclasses only
+    if not isinstance(own, httpx2.Client) or own in _BOUNDED:  # a test's stand-in, or bounded already
+        yield client
+        return
     if type(own).__name__ == "SyncHttpxClientWrapper":  # the SDK made it: nothing of the caller's to keep
         http = bounded_http_client(limits)
     else:
         http = httpx2.Client(transport=BoundedTransport(limits, _ClientTransport(own)))
     try:
-        yield client.with_options(http_client=http)
+        # A copy forgets strict validation unless told (openai 3.54).
+        strict = {"_strict_response_validation": client._strict_response_validation}
+        yield client.with_options(http_client=http, _extra_kwargs=strict)
     finally:
         http.close()

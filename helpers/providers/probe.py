@@ -20,6 +20,7 @@ from typing import Any
 import openai
 
 from ..calling.stream import REASONING_FIELDS, assemble_stream
+from ..limits import Limits, bounded_http_client
 
 TOOLS = [
     {
@@ -257,7 +258,8 @@ def probe(
         api_key: The key to send with a base URL; never shown (replaced by ``***``).
         label: How the row was obtained; default ``measured (<today>, <model>)``.
         endpoint: The row's name; default the base URL.
-        timeout: Seconds each request may take; after one times out the rest are skipped.
+        timeout: Seconds each request may take in all (with a base URL; a client
+            keeps its own transport); after one times out the rest are skipped.
         extra_body: Fields added to every Chat Completions request (``{"enable_thinking": True}``).
 
     Returns:
@@ -265,7 +267,11 @@ def probe(
     """
     if isinstance(client_or_base_url, str):
         client = openai.OpenAI(
-            base_url=client_or_base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
+            base_url=client_or_base_url,
+            api_key=api_key or "none",
+            timeout=timeout,
+            max_retries=0,
+            http_client=bounded_http_client(Limits(timeout)),  # timeout: in all, not per byte
         )
     else:
         client = client_or_base_url.with_options(timeout=timeout, max_retries=0)
