@@ -37,6 +37,7 @@ import openai
 # at about 250 bytes a chunk is about 32 MB; a reply read whole is far smaller.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 DEFAULT_SECONDS = 600.0  # the OpenAI SDK's own timeout, here for a whole call
+SLICE = 4096  # bytes of body handed on between two looks at the clock
 RETRY_HEADER = "x-stainless-retry-count"  # the SDK numbers the attempts of one call
 
 _local = threading.local()  # the deadline of the exchange this thread is in, if any
@@ -163,10 +164,13 @@ class _BoundedStream(httpx2.SyncByteStream):
             if self.received > self._limits.max_bytes:
                 self.close()
                 raise _too_large(self._request, self._limits)
-            if _left(self._deadline) <= 0:
-                self.close()
-                raise _too_slow(self._request, self._limits)
-            yield chunk
+            # In slices: a reader that takes its time over each (the SDK parsing
+            # hundreds of events in a chunk) is checked against the deadline often.
+            for start in range(0, len(chunk), SLICE):
+                if _left(self._deadline) <= 0:
+                    self.close()
+                    raise _too_slow(self._request, self._limits)
+                yield chunk[start : start + SLICE]
 
     def close(self) -> None:
         self._response.close()
