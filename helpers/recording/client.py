@@ -170,14 +170,8 @@ def _limits(settings: Settings) -> dict[str, Any]:
 
 
 def _bounds(settings: Settings) -> Limits:
-    """How long one call may take in all, and how large its answer may be (``helpers.limits``).
-
-    The timeouts above restart at every byte, so a server that sends one every
-    0.1 s never trips them; this deadline holds whatever the server does: the
-    ~107 s that ``_limits`` allows a call, all its attempts included.
-    """
-    connect = min(CONNECT_SECONDS, settings.timeout)
-    attempts = LIVE_RETRIES + 1
+    """The ~107 s above as one deadline per call, which holds even if the server trickles its answer."""
+    attempts, connect = LIVE_RETRIES + 1, min(CONNECT_SECONDS, settings.timeout)
     return Limits(attempts * (connect + settings.timeout) + BACKOFF_SECONDS, DEFAULT_MAX_BYTES)
 
 

@@ -8,14 +8,14 @@ of one call: past ``Limits.seconds`` it raises ``AnswerTooSlow``, past
 ``Limits.max_bytes`` of body ``AnswerTooLarge``. Both are OpenAI errors, which
 the SDK raises as they are, without retrying (it retries a timeout).
 
-How: every socket operation of its own connection pool waits at most the time
-left (a trickled status line is cut off at the deadline, not at the next
-byte), and the body is counted and timed chunk by chunk (which also bounds a
-transport it wraps, such as a test's ``MockTransport``).
+How: every socket wait of its own connection pool is cut to the time left
+(``deadline.py``), so a trickled status line is cut off at the deadline, and
+the body is counted and timed as it is read (which also bounds a transport it
+wraps, such as a test's ``MockTransport``).
 
 Use ``bounded_http_client(limits)`` as an ``http_client``, or
 ``with bounded(client, limits) as client:`` to bound any OpenAI client.
-This module imports nothing else from ``helpers``.
+This module imports nothing else from ``helpers`` but ``deadline.py`` beside it.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpcore2
 import httpx2
 import openai
+
+from .deadline import DeadlineBackend, left, until
 
 # The longest reply the lessons' models write (128,000 output tokens) streamed
 # at about 250 bytes a chunk is about 32 MB; a reply read whole is far smaller.
@@ -40,7 +41,6 @@ DEFAULT_SECONDS = 600.0  # the OpenAI SDK's own timeout, here for a whole call
 SLICE = 4096  # bytes of body handed on between two looks at the clock
 RETRY_HEADER = "x-stainless-retry-count"  # the SDK numbers the attempts of one call
 
-_local = threading.local()  # the deadline of the exchange this thread is in, if any
 _BOUNDED: weakref.WeakSet[httpx2.Client] = weakref.WeakSet()  # the clients bounded_http_client made
 
 
@@ -79,72 +79,6 @@ class Limits:
             raise ValueError(f"max_bytes must be a whole number of bytes above 0, not {size!r}")
 
 
-def _left(deadline: float) -> float:
-    return deadline - time.monotonic()
-
-
-def _clamped(timeout: float | None) -> float | None:
-    """The wait a socket operation may take: its own timeout, cut to this thread's time left."""
-    deadline = getattr(_local, "deadline", None)
-    if deadline is None:
-        return timeout
-    left = _left(deadline)
-    if left <= 0:
-        raise httpcore2.ReadTimeout("the deadline has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore2.NetworkStream):
-    """A connection whose every read and write waits at most the time left."""
-
-    def __init__(self, stream: httpcore2.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _clamped(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _clamped(timeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> Any:
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _clamped(timeout)))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore2.NetworkBackend):
-    """httpcore2's own backend, with connections that wait at most the time left."""
-
-    def __init__(self, backend: httpcore2.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, **options: Any) -> Any:
-        return _DeadlineStream(self._backend.connect_tcp(host, port, _clamped(timeout), **options))
-
-    def connect_unix_socket(self, path: str, timeout: float | None = None, **options: Any) -> Any:
-        return _DeadlineStream(self._backend.connect_unix_socket(path, _clamped(timeout), **options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-@contextmanager
-def _until(deadline: float) -> Iterator[None]:
-    """Socket operations in this thread wait at most until ``deadline`` inside the block."""
-    outer = getattr(_local, "deadline", None)
-    _local.deadline = deadline if outer is None else min(outer, deadline)
-    try:
-        yield
-    finally:
-        _local.deadline = outer
-
-
 class _BoundedStream(httpx2.SyncByteStream):
     """A response body that stops at the deadline or past ``max_bytes``."""
 
@@ -156,7 +90,7 @@ class _BoundedStream(httpx2.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         chunks = self._response.stream.__iter__()
         while True:
-            with _translated(self._request, self._limits, self._deadline), _until(self._deadline):
+            with _translated(self._request, self._limits, self._deadline), until(self._deadline):
                 chunk = next(chunks, None)
             if chunk is None:
                 return
@@ -167,7 +101,7 @@ class _BoundedStream(httpx2.SyncByteStream):
             # In slices: a reader that takes its time over each (the SDK parsing
             # hundreds of events in a chunk) is checked against the deadline often.
             for start in range(0, len(chunk), SLICE):
-                if _left(self._deadline) <= 0:
+                if left(self._deadline) <= 0:
                     self.close()
                     raise _too_slow(self._request, self._limits)
                 yield chunk[start : start + SLICE]
@@ -189,8 +123,8 @@ def _translated(request: httpx2.Request, limits: Limits, deadline: float) -> Ite
     """A failure once the deadline has passed is the deadline's doing: say so."""
     try:
         yield
-    except (httpx2.TransportError, httpcore2.TimeoutException) as error:
-        if _left(deadline) <= 0:
+    except httpx2.TransportError as error:
+        if left(deadline) <= 0:
             raise _too_slow(request, limits) from error
         raise
 
@@ -222,7 +156,7 @@ class BoundedTransport(httpx2.BaseTransport):
         if inner is None:
             inner = httpx2.HTTPTransport(**options)
             pool = inner._pool  # httpx2 makes the pool; its backend is the one place every socket wait passes
-            pool._network_backend = _DeadlineBackend(pool._network_backend)
+            pool._network_backend = DeadlineBackend(pool._network_backend)
         self._inner = inner
         self._calls = threading.local()  # when each thread's current SDK call began
 
@@ -235,16 +169,16 @@ class BoundedTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         """Send the request, and answer with a body that keeps to the limits."""
         deadline = self._deadline(request)
-        if _left(deadline) <= 0:
+        if left(deadline) <= 0:
             raise _too_slow(request, self.limits)
         request.headers["accept-encoding"] = "identity"
-        with _translated(request, self.limits, deadline), _until(deadline):
+        with _translated(request, self.limits, deadline), until(deadline):
             response = self._inner.handle_request(request)
         if _announced(response.headers) > self.limits.max_bytes:
             response.close()
             raise _too_large(request, self.limits)
         headers = httpx2.Headers(response.headers)
-        if _wait(headers) > _left(deadline):
+        if _wait(headers) > left(deadline):
             headers["x-should-retry"] = "false"
         stream = _BoundedStream(response, request, self.limits, deadline)
         return httpx2.Response(
