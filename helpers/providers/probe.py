@@ -39,6 +39,7 @@ TOOLS = [
 ]
 ASK = "What is the weather in Paris?"
 _SHOWN = 100  # characters of a server's text quoted in an outcome
+PROBE_MAX_BYTES = 1_000_000
 
 
 @dataclass
@@ -271,7 +272,8 @@ def probe(
             api_key=api_key or "none",
             timeout=timeout,
             max_retries=0,
-            http_client=bounded_http_client(Limits(timeout)),  # timeout: in all, not per byte
+            # timeout: in all, not per byte; the probe's short replies take a few kB
+            http_client=bounded_http_client(Limits(timeout, PROBE_MAX_BYTES)),
         )
     else:
         client = client_or_base_url.with_options(timeout=timeout, max_retries=0)
