@@ -9,6 +9,8 @@ and a little slack, having held at most about the cap in memory.
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import time
 import tracemalloc
@@ -266,3 +268,31 @@ def test_limits_take_finite_positive_seconds_only(seconds: Any) -> None:
 def test_limits_take_a_whole_positive_number_of_bytes(size: Any) -> None:
     with pytest.raises(ValueError, match=r"^max_bytes must be a whole number of bytes above 0, not "):
         Limits(1, size)
+
+
+class Once(httpx2.SyncByteStream):
+    """A body that can be read once, as off a socket."""
+
+    def __init__(self, data: bytes) -> None:
+        self._left = [data]
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self._left:
+            yield self._left.pop()
+
+
+def test_a_body_a_callers_hook_already_read_is_handed_on_once_decoded() -> None:
+    body = {"object": "list", "data": [{"id": "m", "object": "model", "created": 1, "owned_by": "me"}]}
+
+    def gzipped(request: httpx2.Request) -> httpx2.Response:
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        return httpx2.Response(200, headers=headers, stream=Once(gzip.compress(json.dumps(body).encode())))
+
+    read: list[bytes] = []
+    own = httpx2.Client(
+        transport=httpx2.MockTransport(gzipped), event_hooks={"response": [lambda r: read.append(r.read())]}
+    )
+    client = openai.OpenAI(base_url="http://test.invalid/v1", api_key="sk-test", http_client=own)
+    with bounded(client, LIMITS) as sending:
+        assert [model.id for model in sending.models.list()] == ["m"]
+    assert json.loads(read[0]) == body
