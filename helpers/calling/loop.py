@@ -125,7 +125,7 @@ def run_conversation(
             and completion tokens; needed by ``max_cost``.
         limits: How long each request may take in all, retries and a streamed
             reply included, and how many bytes its answer may have (default
-            ``Limits(600)``: 600 s, 32 MiB); ``limits.bounded(client, limits)``
+            ``Limits(600)``: 600 s, 64 MiB); ``limits.bounded(client, limits)``
             says how a client is bounded (the lessons' client keeps its own).
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
             example ``tool_choice`` or ``temperature``). With ``stream=True``

@@ -34,9 +34,10 @@ import openai
 
 from .deadline import DeadlineBackend, left, until
 
-# The longest reply the lessons' models write (128,000 output tokens) streamed
-# at about 250 bytes a chunk is about 32 MB; a reply read whole is far smaller.
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# The longest reply gpt-5-mini writes, 128,000 output tokens, streamed a token a
+# chunk at ~330 bytes (the median in public recordings of OpenAI and DeepSeek
+# streams) is ~42 MB; a reply read whole is several times smaller.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_SECONDS = 600.0  # the OpenAI SDK's own timeout, here for a whole call
 SLICE = 4096  # bytes of body handed on between two looks at the clock
 RETRY_HEADER = "x-stainless-retry-count"  # the SDK numbers the attempts of one call
@@ -110,12 +111,18 @@ class _BoundedStream(httpx2.SyncByteStream):
         self._response.close()
 
 
+def _where(request: httpx2.Request) -> str:
+    """The request's URL without a user, password or query, which may hold secrets."""
+    url = request.url
+    return f"{url.scheme}://{url.netloc.decode('ascii')}{url.path}"
+
+
 def _too_slow(request: httpx2.Request, limits: Limits) -> AnswerTooSlow:
-    return AnswerTooSlow(f"no complete answer within {limits.seconds:g} s from {request.url}", request)
+    return AnswerTooSlow(f"no complete answer within {limits.seconds:g} s from {_where(request)}", request)
 
 
 def _too_large(request: httpx2.Request, limits: Limits) -> AnswerTooLarge:
-    return AnswerTooLarge(f"answer larger than {limits.max_bytes:,} bytes from {request.url}", request)
+    return AnswerTooLarge(f"answer larger than {limits.max_bytes:,} bytes from {_where(request)}", request)
 
 
 @contextmanager
