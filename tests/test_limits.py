@@ -299,3 +299,22 @@ def test_a_body_a_callers_hook_already_read_is_handed_on_once_decoded() -> None:
     with bounded(client, LIMITS) as sending:
         assert [model.id for model in sending.models.list()] == ["m"]
     assert json.loads(read[0]) == body
+
+
+def test_the_environments_proxy_is_kept_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx2 ignores HTTP_PROXY once given a transport: the bounded client must not lose it.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with hostile_server("headers") as proxy, measured() as figures:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.removesuffix("/v1"))
+        with bounded_http_client(LIMITS) as http, pytest.raises(AnswerTooSlow):
+            http.get("http://127.0.0.2:9/v1/models")  # nothing listens there: only the proxy answers
+    assert proxy.requests == 1
+    assert figures["seconds"] < SECONDS + SLACK
+
+
+def test_limits_that_are_not_limits_are_refused_before_any_request() -> None:
+    tools = Tools()
+    client = openai.OpenAI(base_url="http://127.0.0.2:9/v1", api_key="sk-test")
+    with pytest.raises(TypeError, match=r"^limits must be a Limits, such as Limits\(60\), not 60$"):
+        run_conversation(client, MODEL, [USER], tools.definitions, tools.functions, limits=60)  # type: ignore[arg-type]
