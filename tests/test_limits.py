@@ -318,3 +318,37 @@ def test_limits_that_are_not_limits_are_refused_before_any_request() -> None:
     client = openai.OpenAI(base_url="http://127.0.0.2:9/v1", api_key="sk-test")
     with pytest.raises(TypeError, match=r"^limits must be a Limits, such as Limits\(60\), not 60$"):
         run_conversation(client, MODEL, [USER], tools.definitions, tools.functions, limits=60)  # type: ignore[arg-type]
+
+
+class Chunked(httpx2.SyncByteStream):
+    """A body sent in the given pieces, as a server might cut it."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.pieces
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=3000), max_size=8),
+    st.integers(min_value=1, max_value=12_000),
+    st.booleans(),
+)
+def test_a_body_is_handed_on_whole_exactly_when_it_fits_the_cap(
+    sizes: list[int], cap: int, announced: bool
+) -> None:
+    pieces = [bytes([65 + i % 26]) * size for i, size in enumerate(sizes)]
+    body = b"".join(pieces)
+    headers = {"content-length": str(len(body))} if announced else {}
+    transport = httpx2.MockTransport(
+        lambda request: httpx2.Response(200, headers=headers, stream=Chunked(pieces))
+    )
+    with httpx2.Client(transport=BoundedTransport(Limits(5, cap), transport)) as http:
+        if len(body) <= cap:
+            assert http.get("http://test.invalid/").content == body
+        else:
+            with pytest.raises(
+                AnswerTooLarge, match=rf"^answer larger than {cap:,} bytes from http://test\.invalid/$"
+            ):
+                http.get("http://test.invalid/")
