@@ -41,7 +41,7 @@ from helpers.recording.client import current_session, setup
 from tests.test_loop import MODEL, USER, Tools
 
 SECONDS = 1.0  # each test's deadline
-SLACK = 0.5  # the tests' own work around the deadline, on a loaded machine
+SLACK = 0.75  # the tests' own work around the deadline, on a loaded machine (typically under 0.15 s)
 CAP = 1_000_000  # bytes
 HELD = 4 * CAP  # the most memory an exchange may hold at its peak: the cap, a chunk, the SDK's copies
 LIMITS = Limits(SECONDS, CAP)
