@@ -148,6 +148,14 @@ def test_the_responses_loop_gives_up_within_the_limits(attack: str) -> None:
     assert type(error) is expected(attack)
 
 
+def test_run_conversation_on_the_responses_api_passes_its_limits_on() -> None:
+    def loop(url: str) -> None:
+        run_conversation(plain_client(url), MODEL, "hi", [], [], api="responses", limits=LIMITS)
+
+    error, _, _ = attacked("headers", loop)
+    assert type(error) is AnswerTooSlow and error.request.url.path == "/v1/responses"
+
+
 def test_a_client_with_its_own_http_client_keeps_it_and_has_its_body_bounded() -> None:
     seen: list[str] = []
     own = httpx2.Client(event_hooks={"request": [lambda request: seen.append(request.url.path)]})
