@@ -195,6 +195,30 @@ def test_the_lessons_client_gives_up_on_trickled_headers_at_its_deadline(
     assert server.requests == 1
 
 
+def test_recording_an_endless_answer_stops_at_the_cap(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    # vcrpy reads a whole body to record it, below the transport's own count: the sockets count too.
+    with hostile_server("endless") as server:
+        for name, value in {
+            "LESSONS_MODE": "record",
+            "LESSONS_PROVIDER": "vllm",
+            "OPENAI_BASE_URL": server.url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("LESSONS_CASSETTE_DIR", str(tmp_path))
+        monkeypatch.setattr("helpers.recording.client.DEFAULT_MAX_BYTES", CAP)
+        client, model = setup("hostile")
+        try:
+            with (
+                measured() as figures,
+                pytest.raises(AnswerTooLarge, match=r"^answer larger than 1,000,000 bytes "),
+            ):
+                client.chat.completions.create(model=model, messages=[USER])
+        finally:
+            current_session().close()  # type: ignore[union-attr]
+    assert figures["peak"] < HELD
+    assert server.requests == 1
+
+
 def test_the_probe_gives_up_within_its_timeout_and_skips_the_rest() -> None:
     with hostile_server("headers") as server, measured() as figures:
         row = probe(server.url, MODEL, timeout=SECONDS)

@@ -8,10 +8,10 @@ of one call: past ``Limits.seconds`` it raises ``AnswerTooSlow``, past
 ``Limits.max_bytes`` of body ``AnswerTooLarge``. Both are OpenAI errors, which
 the SDK raises as they are, without retrying (it retries a timeout).
 
-How: every socket wait of its own connection pool is cut to the time left
-(``deadline.py``), so a trickled status line is cut off at the deadline, and
-the body is counted and timed as it is read (which also bounds a transport it
-wraps, such as a test's ``MockTransport``).
+How: every socket wait of its own connection pool is cut to the time left,
+and every byte it reads is counted (``deadline.py``), so a trickled status
+line is cut off at the deadline; and the body is counted and timed as it is
+handed on (which also bounds a transport it wraps, a ``MockTransport`` say).
 
 ``clients.py`` makes OpenAI clients with it. This module imports nothing else
 from ``helpers`` but ``deadline.py`` beside it.
@@ -30,7 +30,7 @@ from typing import Any
 import httpx2
 import openai
 
-from .deadline import DeadlineBackend, left, until
+from .deadline import DeadlineBackend, Exchange, left, within
 
 # The longest reply gpt-5-mini writes, 128,000 output tokens, streamed a token a
 # chunk at ~330 bytes (the median in public recordings of OpenAI and DeepSeek
@@ -79,15 +79,17 @@ class Limits:
 class _BoundedStream(httpx2.SyncByteStream):
     """A response body that stops at the deadline or past ``max_bytes``."""
 
-    def __init__(self, response: httpx2.Response, request: httpx2.Request, limits: Limits, deadline: float):
+    def __init__(
+        self, response: httpx2.Response, request: httpx2.Request, limits: Limits, exchange: Exchange
+    ):
         self._response, self._request = response, request
-        self._limits, self._deadline = limits, deadline
+        self._limits, self._exchange = limits, exchange
         self.received = 0
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = self._response.stream.__iter__()
         while True:
-            with _translated(self._request, self._limits, self._deadline), until(self._deadline):
+            with _translated(self._request, self._limits, self._exchange), within(self._exchange):
                 chunk = next(chunks, None)
             if chunk is None:
                 return
@@ -98,7 +100,7 @@ class _BoundedStream(httpx2.SyncByteStream):
             # In slices: a reader that takes its time over each (the SDK parsing
             # hundreds of events in a chunk) is checked against the deadline often.
             for start in range(0, len(chunk), SLICE):
-                if left(self._deadline) <= 0:
+                if left(self._exchange.deadline) <= 0:
                     self.close()
                     raise _too_slow(self._request, self._limits)
                 yield chunk[start : start + SLICE]
@@ -122,12 +124,14 @@ def _too_large(request: httpx2.Request, limits: Limits) -> AnswerTooLarge:
 
 
 @contextmanager
-def _translated(request: httpx2.Request, limits: Limits, deadline: float) -> Iterator[None]:
-    """A failure once the deadline has passed is the deadline's doing: say so."""
+def _translated(request: httpx2.Request, limits: Limits, exchange: Exchange) -> Iterator[None]:
+    """A failure once too much was read, or once the deadline has passed, is the limits' doing: say so."""
     try:
         yield
     except httpx2.TransportError as error:
-        if left(deadline) <= 0:
+        if exchange.too_large:
+            raise _too_large(request, limits) from error
+        if left(exchange.deadline) <= 0:
             raise _too_slow(request, limits) from error
         raise
 
@@ -171,19 +175,19 @@ class BoundedTransport(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         """Send the request, and answer with a body that keeps to the limits."""
-        deadline = self._deadline(request)
-        if left(deadline) <= 0:
+        exchange = Exchange(self._deadline(request), self.limits.max_bytes)
+        if left(exchange.deadline) <= 0:
             raise _too_slow(request, self.limits)
         request.headers["accept-encoding"] = "identity"
-        with _translated(request, self.limits, deadline), until(deadline):
+        with _translated(request, self.limits, exchange), within(exchange):
             response = self._inner.handle_request(request)
         if _announced(response.headers) > self.limits.max_bytes:
             response.close()
             raise _too_large(request, self.limits)
         headers = httpx2.Headers(response.headers)
-        if _wait(headers) > left(deadline):
+        if _wait(headers) > left(exchange.deadline):
             headers["x-should-retry"] = "false"
-        stream = _BoundedStream(response, request, self.limits, deadline)
+        stream = _BoundedStream(response, request, self.limits, exchange)
         return httpx2.Response(
             response.status_code, headers=headers, stream=stream, extensions=response.extensions
         )
