@@ -18,7 +18,9 @@ Each helper packages something a lesson first writes out by hand:
   messages, never letting a model's mistake raise.
 - ``check_conversation`` (lesson 05): the conversation rules, checked before a
   request is sent.
-- ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit.
+- ``run_conversation`` (lesson 06): the six steps as one loop with a turn limit;
+  ``Limits``: how long each of its requests may take in all and how large its
+  answer may be.
 - ``practice_client``, ``check_tool_loop`` (lesson 06): an offline model to
   practise a loop on, and a checker that says what the loop got wrong.
 - ``StreamAssembler``, ``assemble_stream``, ``Change`` (lesson 08): a streamed
@@ -44,6 +46,7 @@ Each helper packages something a lesson first writes out by hand:
 The modules are grouped by role, and each group imports only the ones above it:
 
 - ``settings.py``: mode, provider, model and paths from the environment;
+- ``limits/``: bounds on an HTTP exchange in total time and in bytes;
 - ``tools/``: the example tools, the workspace sandbox, the observation tape;
 - ``calling/``: tool definitions, the dispatcher, the conversation rules, the loop;
 - ``views/``: pictures and widgets of a conversation (stepper, sequence diagram,
@@ -78,6 +81,8 @@ _EXPORTS = {
     "EVAL_LESSON": ".lessons.evaluate",
     "Emulation": ".providers.emulate",
     "IncompleteResponse": ".calling.loop",
+    "LimitExceeded": ".limits",
+    "Limits": ".limits",
     "LiveArguments": ".views.live",
     "LoopError": ".calling.loop",
     "MaxTurnsExceeded": ".calling.loop",

@@ -23,7 +23,9 @@ Variables:
         for the server's answer (default 30; connecting has its own 5 s). The
         SDK makes up to 3 attempts, 0.5 s and 1 s apart, so a server that never
         answers is given up on after at most 3 × (5 + 30) + 1.5 ≈ 107 s, not
-        the SDK's default 3 × 600 s. Raise it for a slow local model.
+        the SDK's default 3 × 600 s; that is also each call's deadline, which
+        holds against a server that trickles its answer. Raise it for a slow
+        local model.
 """
 
 from __future__ import annotations

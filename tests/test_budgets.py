@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
+import httpx2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support import FakeServer
 
+from helpers.calling.budget import make_budget
 from helpers.calling.loop import BudgetExceeded, LoopError, MaxTurnsExceeded, run_conversation
 from tests.test_loop import MEMORY_CALL, MODEL, USER, WRITE_CALL, Tools, calls, text
 
@@ -85,7 +91,7 @@ def test_the_turn_limit_still_comes_first_at_the_last_turn() -> None:
         ({"max_cost": 1.0}, "max_cost needs prices"),
         ({"max_cost": 1.0, "prices": {"input": 1.0}}, "max_cost needs prices"),
         ({"max_tokens_total": 0}, "at least 1"),
-        ({"max_cost": 0, "prices": PRICES}, "positive"),
+        ({"max_cost": 0, "prices": PRICES}, "above 0"),
         ({"max_tokens_total": 10, "api": "responses"}, "Chat Completions only"),
     ],
 )
@@ -94,3 +100,86 @@ def test_a_budget_is_checked_before_any_request(budget: dict[str, Any], message:
     with pytest.raises(ValueError, match=message):
         run(server, **budget)
     assert server.bodies == []
+
+
+# A budget nothing could reach (NaN compares false with everything) is refused, not ignored.
+NOT_WHOLE_POSITIVE = [math.nan, math.inf, -math.inf, -1, 0, 1.5, True, "10"]
+NOT_POSITIVE = [math.nan, math.inf, -math.inf, -1.0, 0.0, True, "1"]
+NOT_A_PRICE = [math.nan, math.inf, -0.5, True, "1"]
+
+
+@pytest.mark.parametrize("value", NOT_WHOLE_POSITIVE)
+def test_a_token_budget_that_is_not_a_whole_positive_number_is_refused(value: Any) -> None:
+    server = script()
+    with pytest.raises(ValueError, match=r"max_tokens_total must be a whole number at least 1, not "):
+        run(server, max_tokens_total=value)
+    assert server.bodies == []
+
+
+@pytest.mark.parametrize("value", NOT_POSITIVE)
+def test_a_money_budget_that_is_not_finite_and_positive_is_refused(value: Any) -> None:
+    server = script()
+    with pytest.raises(ValueError, match=r"max_cost must be a finite number above 0, not "):
+        run(server, max_cost=value, prices=PRICES)
+    assert server.bodies == []
+
+
+@pytest.mark.parametrize("key", ["input", "output"])
+@pytest.mark.parametrize("value", NOT_A_PRICE)
+def test_a_price_that_is_not_finite_and_at_least_zero_is_refused(key: str, value: Any) -> None:
+    server = script()
+    with pytest.raises(ValueError, match=r"prices must be finite numbers, 0 or more"):
+        run(server, max_cost=1.0, prices={**PRICES, key: value})
+    assert server.bodies == []
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_money_budget_is_accepted_exactly_when_finite_and_positive(value: float) -> None:
+    ok = math.isfinite(value) and value > 0
+    try:
+        make_budget(None, value, PRICES)
+    except ValueError:
+        assert not ok
+    else:
+        assert ok
+
+
+def test_free_prices_are_a_budget_of_tokens_only() -> None:
+    # A local model costs nothing: 0 is a price, and the cost never reaches max_cost.
+    result = run(script(), max_cost=0.01, prices={"input": 0, "output": 0.0})
+    assert result.final_text == "done"
+
+
+# The SDK reads "800" as 800 and true as 1; what it cannot read as a count is kept as sent.
+ODD_COUNTS = [None, -5000, math.nan, 1.5, "many"]
+
+
+class RawServer(FakeServer):
+    """A FakeServer whose bodies may hold NaN, as Python's json writes it."""
+
+    def handler(self, request: httpx2.Request) -> httpx2.Response:
+        self.bodies.append(json.loads(request.content))
+        headers = {"content-type": "application/json"}
+        return httpx2.Response(200, content=json.dumps(self.replies.pop(0)).encode(), headers=headers)
+
+
+@pytest.mark.parametrize("field", ["prompt_tokens", "completion_tokens"])
+@pytest.mark.parametrize("value", ODD_COUNTS)
+def test_usage_that_is_not_a_count_stops_the_loop_with_the_work_done(field: str, value: Any) -> None:
+    odd = used(calls(WRITE_CALL), 800, 200)
+    odd["usage"][field] = value
+    server = RawServer(used(calls(MEMORY_CALL), 800, 200), odd, used(text("done"), 800, 200))
+    with pytest.raises(BudgetExceeded) as caught:
+        run(server, max_tokens_total=1_000_000, max_cost=1.0, prices=PRICES)
+    assert str(caught.value) == (
+        f"budget not enforceable: a response's usage has {field}={value!r}, not a count of tokens"
+    )
+    # Stopped before a third request, never letting the count go down; both calls were answered.
+    assert len(server.bodies) == 2
+    assert [m["role"] for m in caught.value.conversation.messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+    ]

@@ -7,6 +7,7 @@ import nbformat
 import openai
 from nbclient import NotebookClient
 
+from helpers.limits import AnswerTooLarge, AnswerTooSlow
 from helpers.recording.cassettes import ReplayMiss
 from helpers.recording.errors import explain
 
@@ -18,6 +19,26 @@ def test_a_connection_failure_says_what_was_tried_and_what_to_check():
     said = explain(error, BANNER, "OPENAI_API_KEY")
     assert said.startswith(f"Could not connect ({BANNER}). Check the network, the address (OPENAI_BASE_URL)")
     assert "unset LESSONS_MODE to replay" in said
+
+
+def test_an_answer_over_the_limits_says_which_limit_not_the_network():
+    request = httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    large = AnswerTooLarge("answer larger than 10 bytes from http://127.0.0.1:9/v1/chat/completions", request)
+    assert explain(large, BANNER, "") == (
+        f"An answer too large ({BANNER}): answer larger than 10 bytes from "
+        "http://127.0.0.1:9/v1/chat/completions. No model's reply is that long: check that "
+        "OPENAI_BASE_URL is an OpenAI-compatible endpoint, or unset LESSONS_MODE to replay the "
+        "recorded session."
+    )
+    slow = AnswerTooSlow(
+        "no complete answer within 107 s from http://127.0.0.1:9/v1/chat/completions", request
+    )
+    assert explain(slow, BANNER, "") == (
+        f"No complete answer in time ({BANNER}): no complete answer within 107 s from "
+        "http://127.0.0.1:9/v1/chat/completions. The server may be busy, or sending its answer very "
+        "slowly: try again, wait longer with LESSONS_TIMEOUT, or unset LESSONS_MODE to replay the "
+        "recorded session."
+    )
 
 
 def test_a_refused_key_names_the_variable_to_check():

@@ -9,16 +9,18 @@ import pytest
 
 HELPERS = Path(__file__).resolve().parent.parent / "helpers"
 # Each group may import only the groups before it.
-ORDER = ["settings", "tools", "calling", "views", "recording", "providers", "lessons"]
+ORDER = ["settings", "limits", "tools", "calling", "views", "recording", "providers", "lessons"]
 ALLOWED = {
     "settings": set(),
-    "tools": {"settings"},
-    "calling": {"settings", "tools"},
+    # Bounds on an HTTP exchange: beside settings, for every group that sends requests.
+    "limits": set(),
+    "tools": {"settings", "limits"},
+    "calling": {"settings", "limits", "tools"},
     # Pictures and widgets of a conversation: they read what calling produces.
     "views": {"settings", "tools", "calling"},
-    "recording": {"settings", "tools", "calling"},
+    "recording": {"settings", "limits", "tools", "calling"},
     # Provider emulations and the capability probe: served from recording's loopback.
-    "providers": {"settings", "tools", "calling", "recording"},
+    "providers": {"settings", "limits", "tools", "calling", "recording"},
     "lessons": {"settings", "tools", "calling", "views"},
 }
 MODULES = sorted(p for p in HELPERS.rglob("*.py") if p.name not in ("__init__.py", "__main__.py"))

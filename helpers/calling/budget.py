@@ -3,11 +3,20 @@
 ``run_conversation(max_tokens_total=..., max_cost=..., prices=...)`` builds a
 ``Budget`` with ``make_budget`` and checks it after each turn's tool calls are
 answered; a budget used up raises ``BudgetExceeded``.
+
+A budget that could never be reached is refused before any request: NaN
+(every comparison with it is false), infinity (``None`` already means no
+budget), negative or zero limits, negative prices. A response whose ``usage``
+is missing, or is not counts of tokens (null, negative, NaN, text), cannot be
+counted: the loop stops with ``BudgetExceeded``, as it never lets a server's
+numbers lower what was spent.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from openai.types.chat import ChatCompletion
 
@@ -28,8 +37,8 @@ class Budget:
         for response in responses:
             if response.usage is None:
                 raise ValueError("a response has no usage, so the budget cannot be counted")
-            prompt += response.usage.prompt_tokens
-            completion_tokens += response.usage.completion_tokens
+            prompt += _tokens(response.usage, "prompt_tokens")
+            completion_tokens += _tokens(response.usage, "completion_tokens")
         if self.prices is None:
             return prompt + completion_tokens, None
         cost = (prompt * self.prices["input"] + completion_tokens * self.prices["output"]) / 1_000_000
@@ -58,14 +67,39 @@ class Budget:
             )
 
 
+def _tokens(usage: Any, name: str) -> int:
+    """One count of a response's ``usage``, if it is a count of tokens (a whole number, 0 or more)."""
+    value = getattr(usage, name, None)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a response's usage has {name}={value!r}, not a count of tokens")
+    return value
+
+
+def _number(value: Any) -> bool:
+    """A real, finite number (not a bool, not NaN, not infinite)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def make_budget(
     max_tokens_total: int | None, max_cost: float | None, prices: dict[str, float] | None
 ) -> Budget:
-    """The budget asked for, checked: a cost needs both prices."""
-    if max_tokens_total is not None and max_tokens_total < 1:
-        raise ValueError(f"max_tokens_total must be at least 1, not {max_tokens_total}")
-    if max_cost is not None and max_cost <= 0:
-        raise ValueError(f"max_cost must be positive, not {max_cost}")
-    if max_cost is not None and (prices is None or not {"input", "output"} <= prices.keys()):
+    """The budget asked for, checked: whole positive tokens, a finite positive cost, both prices.
+
+    Raises:
+        ValueError: A limit or price is not a finite number in range, or
+            ``max_cost`` has no prices.
+    """
+    tokens_ok = isinstance(max_tokens_total, int) and not isinstance(max_tokens_total, bool)
+    if max_tokens_total is not None and not (tokens_ok and max_tokens_total >= 1):
+        raise ValueError(f"max_tokens_total must be a whole number at least 1, not {max_tokens_total!r}")
+    if max_cost is not None and not (_number(max_cost) and max_cost > 0):
+        raise ValueError(f"max_cost must be a finite number above 0, not {max_cost!r}")
+    if max_cost is not None and prices is None:
         raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
+    if prices is not None:
+        if not isinstance(prices, dict) or not {"input", "output"} <= prices.keys():
+            raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
+        wrong = {k: v for k, v in prices.items() if k in ("input", "output") and not (_number(v) and v >= 0)}
+        if wrong:
+            raise ValueError(f"prices must be finite numbers, 0 or more, per million tokens, not {wrong}")
     return Budget(max_tokens_total, max_cost, prices)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import openai
 
+from ..limits import DEFAULT_SECONDS, Limits, bounded
 from .budget import Budget, make_budget
 from .dispatch import Functions, check_conversation, run_tool_calls
 from .outcome import (
@@ -92,6 +93,7 @@ def run_conversation(
     max_tokens_total: int | None = None,
     max_cost: float | None = None,
     prices: dict[str, float] | None = None,
+    limits: Limits | None = None,
     **create_kwargs: Any,
 ) -> Conversation | ResponsesRun:
     """Let the model call tools until it answers in text.
@@ -125,6 +127,10 @@ def run_conversation(
         max_cost: The most money the conversation may cost at ``prices``.
         prices: ``{"input": ..., "output": ...}``, the price of a million prompt
             and completion tokens; needed by ``max_cost``.
+        limits: How long each request may take in all, retries and a streamed
+            reply included, and how many bytes its answer may have (default
+            ``Limits(600)``: 600 s, 64 MiB); ``limits.bounded(client, limits)``
+            says how a client is bounded (the lessons' client keeps its own).
         **create_kwargs: Passed on to ``client.chat.completions.create`` (for
             example ``tool_choice`` or ``temperature``). With ``stream=True``
             each reply is streamed and assembled by ``StreamAssembler``
@@ -146,7 +152,9 @@ def run_conversation(
         BudgetExceeded: A budget was used up while the model still called
             tools, or a response had no ``usage`` to count.
         openai.APIError: A request failed (after the SDK's own retries), or a
-            strict client rejected a response.
+            strict client rejected a response; ``limits.AnswerTooSlow`` and
+            ``limits.AnswerTooLarge`` (both ``openai.APIConnectionError``) when
+            an answer broke ``limits``.
     """
     budget = make_budget(max_tokens_total, max_cost, prices)
     if api == "responses":
@@ -154,23 +162,33 @@ def run_conversation(
             raise ValueError("budgets are enforced on Chat Completions only (api='chat')")
         from .responses import run_responses  # here: responses.py imports this module
 
-        return run_responses(client, model, messages, tools, functions, max_turns=max_turns, **create_kwargs)
+        return run_responses(
+            client, model, messages, tools, functions, max_turns=max_turns, limits=limits, **create_kwargs
+        )
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
     conversation = Conversation(messages=list(messages))
+    try:
+        with bounded(client, limits or Limits(DEFAULT_SECONDS)) as sending:
+            send, read = _sender(sending, model, tools, create_kwargs)
+            _turns(conversation, send, functions, max_turns, budget, read)
+    except BaseException as error:
+        _attach(error, conversation)
+        raise
+    return conversation
+
+
+def _sender(
+    client: openai.OpenAI, model: str, tools: list[dict[str, Any]], create_kwargs: dict[str, Any]
+) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
+    """How to send a turn's request, and how to read what comes back."""
     # The raw response, so that a body the SDK cannot read is told apart from
     # a request that could not be sent, and can be quoted in the error.
     create = client.chat.completions.with_raw_response.create
     read: Callable[[Any], Any] = completion
     if create_kwargs.get("stream"):
         create, read = client.chat.completions.create, partial(assembled, model=model)
-    send = partial(create, model=model, tools=tools, **create_kwargs)
-    try:
-        _turns(conversation, send, functions, max_turns, budget, read)
-    except BaseException as error:
-        _attach(error, conversation)
-        raise
-    return conversation
+    return partial(create, model=model, tools=tools, **create_kwargs), read
 
 
 __all__ = [

@@ -24,6 +24,7 @@ from typing import Any
 import openai
 from openai.types.responses import Response
 
+from ..limits import DEFAULT_SECONDS, Limits, bounded
 from .dispatch import Functions, run_tool_calls
 from .outcome import BadResponse, IncompleteResponse, MaxTurnsExceeded, _attach
 from .outputs import function_calls, output_items, output_text, response_id
@@ -112,6 +113,7 @@ def run_responses(
     *,
     max_turns: int = 10,
     store: bool = False,
+    limits: Limits | None = None,
     **create_kwargs: Any,
 ) -> ResponsesRun:
     """Let the model call tools until a response has no function call, on the Responses API.
@@ -131,6 +133,9 @@ def run_responses(
         functions: The tools' functions, as for ``dispatch.run_tool_calls``.
         max_turns: The most requests to send.
         store: Keep responses on the server and chain them, instead of resending.
+        limits: How long each request may take in all, retries included, and
+            how many bytes its answer may have (default ``Limits(600)``), as
+            for ``run_conversation``.
         **create_kwargs: Passed on to ``client.responses.create`` (for example
             ``reasoning`` or ``tool_choice``); not ``stream``.
 
@@ -143,8 +148,25 @@ def run_responses(
         BadResponse: A response is not JSON, failed, is not finished, has no
             usable output, or has calls without a ``call_id`` or sharing one.
         MaxTurnsExceeded: The response to the last allowed request still called tools.
-        openai.APIError: A request failed, a 400 for an input the API rejects included.
+        openai.APIError: A request failed, a 400 for an input the API rejects
+            included, or an answer broke ``limits`` (``limits.AnswerTooSlow``,
+            ``limits.AnswerTooLarge``).
     """
+    with bounded(client, limits or Limits(DEFAULT_SECONDS)) as sending:
+        return _run_responses(sending, model, input, tools, functions, max_turns, store, **create_kwargs)
+
+
+def _run_responses(
+    client: openai.OpenAI,
+    model: str,
+    input: str | Iterable[Any],  # noqa: A002
+    tools: list[dict[str, Any]],
+    functions: Functions,
+    max_turns: int,
+    store: bool,
+    **create_kwargs: Any,
+) -> ResponsesRun:
+    """``run_responses`` on a client already bounded."""
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, not {max_turns}")
     if create_kwargs.get("stream"):

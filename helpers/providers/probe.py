@@ -22,6 +22,7 @@ from typing import Any
 import openai
 
 from ..calling.stream import REASONING_FIELDS, assemble_stream
+from ..limits import Limits, bounded_http_client
 from ..recording.redact import redact_url
 from .findings import (
     call_findings,
@@ -53,6 +54,7 @@ TOOLS = [
 ASK = "What is the weather in Paris?"
 OFFERED = {tool["function"]["name"] for tool in TOOLS}
 _SHOWN = 100  # characters of a server's text quoted in an outcome
+PROBE_MAX_BYTES = 1_000_000
 
 
 @dataclass
@@ -233,7 +235,8 @@ def probe(
         api_key: The key to send with a base URL; never shown (replaced by ``***``).
         label: How the row was obtained; default ``measured (<today>, <model>)``.
         endpoint: The row's name; default the base URL (credentials and query values as ``***``).
-        timeout: Seconds each request may take; after one times out the rest are skipped.
+        timeout: Seconds each request may take in all (with a base URL; a client
+            keeps its own transport); after one times out the rest are skipped.
         extra_body: Fields added to every Chat Completions request (``{"enable_thinking": True}``).
 
     Returns:
@@ -244,7 +247,12 @@ def probe(
         if problem:
             raise ValueError(f"the base URL {problem}")
         client = openai.OpenAI(
-            base_url=client_or_base_url, api_key=api_key or "none", timeout=timeout, max_retries=0
+            base_url=client_or_base_url,
+            api_key=api_key or "none",
+            timeout=timeout,
+            max_retries=0,
+            # timeout: in all, not per byte; the probe's short replies take a few kB
+            http_client=bounded_http_client(Limits(timeout, PROBE_MAX_BYTES)),
         )
     else:
         client = client_or_base_url.with_options(timeout=timeout, max_retries=0)

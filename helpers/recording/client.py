@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 import openai
 
+from ..limits import DEFAULT_MAX_BYTES, Limits, bounded_http_client
 from ..settings import PROVIDERS, Settings, SettingsError, load_settings
 from ..tools.tape import Tape, use_tape
 from . import errors
@@ -30,6 +31,7 @@ from .journal import interrupted
 REPLAY_KEY = "replay-needs-no-key"
 LIVE_RETRIES = 2  # the SDK's default: 3 attempts in all
 CONNECT_SECONDS = 5.0  # the SDK's default time to connect
+BACKOFF_SECONDS = 1.5  # the SDK's longest waits before its two retries, 0.5 s and 1 s
 
 
 @dataclass
@@ -134,7 +136,9 @@ def _as_json(content: bytes) -> Any:
         return content.decode("utf-8", errors="replace")
 
 
-def _http_client(session_log: list[Exchange], transport: _ReplayTransport | None, on_response: Any) -> Any:
+def _http_client(
+    session_log: list[Exchange], transport: _ReplayTransport | None, on_response: Any, limits: Limits
+) -> Any:
     def log_request(request: httpx2.Request) -> None:
         session_log.append(Exchange(request.method, str(request.url), _as_json(request.read())))
 
@@ -145,10 +149,8 @@ def _http_client(session_log: list[Exchange], transport: _ReplayTransport | None
             exchange.response = _as_json(response.read())
         on_response()
 
-    return openai.DefaultHttpx2Client(
-        transport=transport,
-        event_hooks={"request": [log_request], "response": [log_response]},
-    )
+    hooks = {"request": [log_request], "response": [log_response]}
+    return bounded_http_client(limits, transport, event_hooks=hooks)
 
 
 def _limits(settings: Settings) -> dict[str, Any]:
@@ -166,6 +168,12 @@ def _limits(settings: Settings) -> dict[str, Any]:
         return {"max_retries": 0}
     timeout = httpx2.Timeout(settings.timeout, connect=min(CONNECT_SECONDS, settings.timeout))
     return {"max_retries": LIVE_RETRIES, "timeout": timeout}
+
+
+def _bounds(settings: Settings) -> Limits:
+    """The ~107 s above as one deadline per call, which holds even if the server trickles its answer."""
+    attempts, connect = LIVE_RETRIES + 1, min(CONNECT_SECONDS, settings.timeout)
+    return Limits(attempts * (connect + settings.timeout) + BACKOFF_SECONDS, DEFAULT_MAX_BYTES)
 
 
 _current: Session | None = None
@@ -245,7 +253,7 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     exchanges: list[Exchange] = []
     # Requests are only sent once setup has returned, when _current is this session.
     transport = _ReplayTransport(lesson) if mode == "replay" else None
-    http = _http_client(exchanges, transport, lambda: _current and _current.flush())
+    http = _http_client(exchanges, transport, lambda: _current and _current.flush(), _bounds(settings))
     plan: dict[str, Any] = {}
     if mode == "replay":
         path: Path | None = settings.cassette_path(cassette)

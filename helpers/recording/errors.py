@@ -13,6 +13,7 @@ from typing import Any
 
 import openai
 
+from ..limits import AnswerTooLarge, AnswerTooSlow
 from .cassettes import ReplayMiss
 
 EXPLAINED = (openai.APIConnectionError, openai.AuthenticationError, openai.BadRequestError, ReplayMiss)
@@ -33,6 +34,18 @@ def explain(error: BaseException, banner: str, key_env: str) -> str:
     """
     if isinstance(error, ReplayMiss):
         return str(error)
+    if isinstance(error, AnswerTooLarge):
+        return (
+            f"An answer too large ({banner}): {error}. No model's reply is that long: check that "
+            "OPENAI_BASE_URL is an OpenAI-compatible endpoint, or unset LESSONS_MODE to replay the "
+            "recorded session."
+        )
+    if isinstance(error, AnswerTooSlow):
+        return (
+            f"No complete answer in time ({banner}): {error}. The server may be busy, or sending "
+            "its answer very slowly: try again, wait longer with LESSONS_TIMEOUT, or unset "
+            "LESSONS_MODE to replay the recorded session."
+        )
     if isinstance(error, openai.APITimeoutError):
         return (
             f"No answer in time ({banner}). The server may be busy or far away: try again, "
