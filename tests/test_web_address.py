@@ -6,7 +6,7 @@ import ipaddress
 
 import httpcore2
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from helpers.tools import web
@@ -115,6 +115,7 @@ NASTY = st.sampled_from(
 
 
 @given(st.lists(st.one_of(URL_PARTS, NASTY, st.text(max_size=20)), max_size=8).map("".join))
+@example("0000\x08\U00018cd6" * 30)  # escapes ten times longer than the characters
 def test_any_text_is_a_host_or_a_page_error(url: str) -> None:
     try:
         host = check_url(url)

@@ -45,6 +45,12 @@ class Target(NamedTuple):
     path: str  # path and query, percent-encoded, starting with "/"
 
 
+def _quoted(text: str, limit: int = 80) -> str:
+    """Text as a quoted Python literal, cut to ``limit`` characters however its escapes grow."""
+    shown = repr(text[:limit])
+    return shown if len(shown) <= limit + 2 else shown[: limit + 1] + "…"
+
+
 def _ipv4_number(text: str) -> int:
     """One part of an IPv4 address as resolvers read it: 0x hex, leading-zero octal, or decimal."""
     if text[:2].lower() == "0x":
@@ -62,10 +68,10 @@ def _ipv4(host: str) -> ipaddress.IPv4Address | None:
     try:
         numbers = [_ipv4_number(label) for label in labels]
     except ValueError:
-        raise PageError(f"the host {host[:80]!r} is neither a name nor an IPv4 address") from None
+        raise PageError(f"the host {_quoted(host)} is neither a name nor an IPv4 address") from None
     *first, last = numbers
     if len(numbers) > 4 or any(n > 255 for n in first) or last >= 256 ** (5 - len(numbers)):
-        raise PageError(f"the host {host[:80]!r} is neither a name nor an IPv4 address")
+        raise PageError(f"the host {_quoted(host)} is neither a name nor an IPv4 address")
     value = sum(n << (8 * (3 - i)) for i, n in enumerate(first)) + last
     return ipaddress.IPv4Address(value)
 
@@ -83,9 +89,9 @@ def host_form(raw: str) -> str:
     try:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise PageError(f"the host {raw[:80]!r} is not a valid host name") from None
+        raise PageError(f"the host {_quoted(raw)} is not a valid host name") from None
     if not _HOST_NAME.fullmatch(host):
-        raise PageError(f"the host {raw[:80]!r} is not a valid host name")
+        raise PageError(f"the host {_quoted(raw)} is not a valid host name")
     return host
 
 
@@ -107,24 +113,24 @@ def parse_url(url: object) -> Target:
     if len(url) > MAX_URL_CHARS:
         raise PageError(f"the address is {len(url):,} characters long; at most {MAX_URL_CHARS:,} are read")
     if not url.isprintable() or any(c.isspace() for c in url):
-        raise PageError(f"the address {url[:80]!r} holds spaces or control characters")
+        raise PageError(f"the address {_quoted(url)} holds spaces or control characters")
     try:
         parts = urlsplit(url)
         hostname = parts.hostname
     except ValueError:  # an unclosed "[" around an IPv6 address
-        raise PageError(f"the address {url[:80]!r} is not a valid URL") from None
+        raise PageError(f"the address {_quoted(url)} is not a valid URL") from None
     if parts.scheme.lower() not in SCHEMES:
-        raise PageError(f"only http:// and https:// addresses can be read, not {url[:80]!r}")
+        raise PageError(f"only http:// and https:// addresses can be read, not {_quoted(url)}")
     if "@" in parts.netloc or "\\" in parts.netloc:
-        raise PageError(f"the address {url[:80]!r} holds a user name or a backslash before its host")
+        raise PageError(f"the address {_quoted(url)} holds a user name or a backslash before its host")
     if not hostname:
-        raise PageError(f"the address {url[:80]!r} names no host")
+        raise PageError(f"the address {_quoted(url)} names no host")
     try:
         port = parts.port if parts.port is not None else SCHEMES[parts.scheme.lower()]
     except ValueError:
         port = 0
     if not port:
-        raise PageError(f"the address {url[:80]!r} has no valid port")
+        raise PageError(f"the address {_quoted(url)} has no valid port")
     query = f"?{parts.query}" if parts.query else ""
     path = quote((parts.path or "/") + query, safe=_PATH_SAFE)
     return Target(parts.scheme.lower(), host_form(hostname), port, path)
