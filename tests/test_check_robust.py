@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,8 @@ UNREADABLE = [
     (b"metadata: caf\xe9\n", "cannot be read: not valid YAML text: "),
     (b"interactions: [\n", "cannot be read: not valid YAML text: "),
     (b"", "cannot be read: empty: no YAML document"),
+    # 200,000 levels took check over two minutes, and libyaml's own loader dies on them.
+    (b"interactions: " + b"[" * 200_000 + b"]" * 200_000, "cannot be read: nested deeper than 32 levels"),
 ]
 
 
@@ -215,8 +219,7 @@ def test_aliases_that_multiply_and_deep_nesting_are_read_quickly(tmp_path):
     ]
     deep = b"interactions:\n- " + b"[" * 5000 + b"]" * 5000 + b"\n"
     assert check_cassette(write(tmp_path, deep)) == [
-        "demo.yaml: has no metadata",
-        "demo.yaml: interaction 1: the interaction is a list, not a mapping",
+        "demo.yaml: cannot be read: nested deeper than 32 levels, which no cassette is"
     ]
     body = json.dumps({"messages": []})[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     assert check_cassette(write(tmp_path, replaced(GOOD, body, *I1, "request", "body"))) == [
@@ -325,3 +328,15 @@ def test_a_request_breaking_the_rules_passes_only_when_the_api_refused_it(tmp_pa
     refused = cassette(refusal, body=json.dumps(broken))
     refused["interactions"][0]["response"]["status"] = {"code": 400, "message": "Bad Request"}
     assert check_cassette(write(tmp_path, refused, "refused.yaml")) == []
+
+
+def test_a_deeply_nested_cassette_is_refused_before_libyaml_builds_it(tmp_path):
+    # Run apart: without the check, libyaml overflows the C stack and the process dies.
+    path = write(tmp_path, b"metadata: " + b"[" * 200_000 + b"]" * 200_000)
+    code = (
+        "import sys, pathlib; from helpers.recording.cassettes import read_cassette; "
+        "read_cassette(pathlib.Path(sys.argv[1]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines()[-1].endswith("nested deeper than 32 levels, which no cassette is")

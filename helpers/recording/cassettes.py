@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .redact import machine_paths, redact
+from .yamlstream import Unreadable, check_depth
 
 # vcrpy is imported where it is used, not here: importing it takes 0.2-0.3 s (it
 # patches requests, urllib3, httpx and more), and a lesson's setup cell only reads
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from vcr.request import Request
 
 MATCH_ON = ("method", "path", "body")
+# The largest cassette read; the project's biggest is well under 1 MB.
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 # Everything else is dropped when recording: keys, cookies, organisation and
 # project ids, request ids, and the recording machine's OS, arch and runtime.
 KEPT_REQUEST_HEADERS = frozenset(
@@ -187,7 +190,15 @@ def read_cassette(path: Path) -> dict[str, Any]:
     ``BytesIO`` body) is read again with vcrpy's own loader. A lesson's setup reads
     the metadata this way, before vcrpy is imported.
     """
-    text = path.read_text(encoding="utf-8")
+    with path.open("rb") as stream:
+        raw = stream.read(MAX_CASSETTE_BYTES + 1)
+    if len(raw) > MAX_CASSETTE_BYTES:
+        raise ValueError(f"{path} is over {MAX_CASSETTE_BYTES:,} bytes, more than any cassette")
+    text = raw.decode("utf-8")
+    try:
+        check_depth(text)
+    except Unreadable as err:
+        raise ValueError(f"{path} is {err}") from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.constructor.ConstructorError:

@@ -19,14 +19,13 @@ from typing import Any
 
 import yaml
 
-from .cassettes import read_cassette
+from .cassettes import MAX_CASSETTE_BYTES, read_cassette
+from .yamlstream import MAX_DEPTH, Unreadable, check_depth
 
-MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 8 * 1024
 # Deeper than any API body; the matchers and the difference finder recurse into bodies.
 MAX_JSON_DEPTH = 64
-# A cassette's own structure is five levels deep: interactions, one, request, headers, a header's values.
-MAX_YAML_DEPTH = 32
+MAX_YAML_DEPTH = MAX_DEPTH  # a cassette's own structure is five levels deep
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A header value may hold tabs and visible characters, never CR, LF or another control character.
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -130,14 +129,10 @@ def _check_nesting(path: Path) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CassetteError(f"is not UTF-8 text (byte {err.start})") from None
-    level = 0
-    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(event, yaml.CollectionStartEvent):
-            level += 1
-            if level > MAX_YAML_DEPTH:
-                raise CassetteError(f"nests deeper than {MAX_YAML_DEPTH} levels; no cassette does")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            level -= 1
+    try:
+        check_depth(text)
+    except Unreadable:
+        raise CassetteError(f"nests deeper than {MAX_YAML_DEPTH} levels; no cassette does") from None
 
 
 def _interaction(number: int, item: Any) -> Recorded:

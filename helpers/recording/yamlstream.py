@@ -43,6 +43,9 @@ _CONSTRUCTOR = SafeConstructor()
 _TAGS: dict[str, str] = {}
 _COLLECTION_TAGS = {None, "!"} | {f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "omap", "pairs", "set")}
 _WAITING = object()  # a mapping's next key has not been read yet
+# A cassette nests about eight levels deep (its bodies are text). libyaml
+# builds nodes recursively, so a file nested 200,000 deep kills the process.
+MAX_DEPTH = 32
 
 
 class Unreadable(Exception):
@@ -122,6 +125,8 @@ class _Reader:
                 if event.anchor:
                     self.anchors[event.anchor] = container
                 stack.append([container, _WAITING, event.tag])
+                if len(stack) > MAX_DEPTH:
+                    raise Unreadable(f"nested deeper than {MAX_DEPTH} levels, which no cassette is")
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 value, _, tag = stack.pop()
@@ -149,6 +154,23 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def check_depth(text: str) -> None:
+    """Refuse YAML nested deeper than ``MAX_DEPTH``, from its events, before anything is built.
+
+    Raises:
+        Unreadable: The text nests too deep.
+        yaml.YAMLError: The text is not YAML.
+    """
+    level = 0
+    for event in yaml.parse(text, Loader=_Events):
+        if isinstance(event, yaml.CollectionStartEvent):
+            level += 1
+            if level > MAX_DEPTH:
+                raise Unreadable(f"nested deeper than {MAX_DEPTH} levels, which no cassette is")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            level -= 1
 
 
 class Part(NamedTuple):
