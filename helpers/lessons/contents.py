@@ -109,6 +109,12 @@ LESSONS: tuple[Lesson, ...] = (
         'the deprecated `functions`, `function_call` and `role: "function"`, their `tools` '
         "equivalents, and migrating old code and conversations",
     ),
+    Lesson(
+        "15_tools_and_structured_answers",
+        "Tools and structured answers",
+        "a final answer as typed data: `response_format` and `text.format` beside tools, `parse()` and "
+        "`refusal`; the tool as extractor; the tools' token cost from the API's own counter",
+    ),
 )
 
 

@@ -145,7 +145,12 @@ def _json(text: str) -> Any:
 def _adapters() -> dict[str, Any]:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
     from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
-    from openai.types.responses import Response, ResponseStreamEvent
+    from openai.types.responses import (
+        InputTokenCountParams,
+        InputTokenCountResponse,
+        Response,
+        ResponseStreamEvent,
+    )
     from openai.types.responses.response_create_params import ResponseCreateParamsNonStreaming
 
     return {
@@ -155,7 +160,17 @@ def _adapters() -> dict[str, Any]:
         "responses_request": TypeAdapter(ResponseCreateParamsNonStreaming),
         "responses": TypeAdapter(Response),
         "responses_event": TypeAdapter(ResponseStreamEvent),
+        "input_tokens_request": TypeAdapter(InputTokenCountParams),
+        "input_tokens": TypeAdapter(InputTokenCountResponse),
     }
+
+
+def endpoint(uri: str) -> str:
+    """Which API a request went to, by its path: ``chat``, ``responses`` or ``input_tokens``."""
+    path = urlsplit(uri).path
+    if path.endswith("/responses/input_tokens"):
+        return "input_tokens"
+    return "responses" if path.endswith("/responses") else "chat"
 
 
 _PLAIN = (str, int, float, bool, type(None), bytes)
@@ -210,7 +225,7 @@ def request_problems(request: dict[str, Any]) -> tuple[list[str], Any]:
         return [*problems, "request body is not JSON"], None
     if not isinstance(body, dict):
         return problems, None
-    kind_ = "responses_request" if request["uri"].endswith("/responses") else "chat_request"
+    kind_ = f"{endpoint(request['uri'])}_request"
     found = None if body.get("stream") else _validate(kind_, body)
     if found:
         problems.append(f"request is not a valid request: {found}")
@@ -237,7 +252,7 @@ def response_problems(response: dict[str, Any], uri: str) -> list[str]:
     text = _text(response["body"]["string"])
     if text is None:
         return [*problems, "response body is binary data, not UTF-8 text"]
-    base = "responses" if uri.endswith("/responses") else "chat"
+    base = endpoint(uri)
     stream = "event-stream" in _header(response["headers"], "content-type")
     try:
         kind_ = f"{base}_{'event' if base == 'responses' else 'chunk'}" if stream else base
