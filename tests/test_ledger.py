@@ -24,9 +24,7 @@ README = ROOT / "README.md"
 # Places checked by their own test rather than by markers.
 TABLES = {"README table", "00 table", "settings"}
 # Claims facts.py does not follow yet, and why; each must still disagree (else remove it here).
-KNOWN_DISAGREEMENTS = {
-    "deepseek.thinking_tool_choice": "facts.py still emulates DeepSeek accepting every tool_choice",
-}
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
 def lesson_path(place: str) -> Path:
@@ -170,7 +168,8 @@ def test_a_claim_without_a_date_or_a_known_level_is_refused() -> None:
 
 
 def test_an_unknown_key_says_which_keys_its_provider_has() -> None:
-    with pytest.raises(LedgerError, match=r"'mistral.nope'; mistral\.\* holds: mistral.tool_choice$"):
+    held = "mistral.call_type, mistral.ids_checked, mistral.tool_choice"
+    with pytest.raises(LedgerError, match=rf"'mistral.nope'; mistral\.\* holds: {held}$"):
         claim("mistral.nope")
 
 
