@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.providers.emulate import THINKING_CHOICE
 from helpers.providers.facts import BEHAVIOURS
 from helpers.providers.ledger import CLAIMS, Claim, LedgerError, claim, endpoint, markers
-from helpers.recording.errors import REASONING_TOOLS, THINKING_TOOL_CHOICE
+from helpers.recording.errors import QWEN_THINKING_TOOL_CHOICE, REASONING_TOOLS, THINKING_TOOL_CHOICE
 from helpers.settings import PROVIDERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +156,7 @@ def test_the_live_error_explanations_match_the_ledgers_wording() -> None:
     # errors.py sits above providers/ and cannot import the ledger: this test is the link.
     assert REASONING_TOOLS in str(claim("openai.chat_tools_with_reasoning").value)
     assert claim("deepseek.thinking_tool_choice").says == THINKING_TOOL_CHOICE
+    assert QWEN_THINKING_TOOL_CHOICE in THINKING_CHOICE["dashscope"]
 
 
 def test_a_claim_without_a_date_or_a_known_level_is_refused() -> None:
