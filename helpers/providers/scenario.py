@@ -23,13 +23,15 @@ from typing import Any
 import openai
 
 from ..calling.loop import LoopError, run_conversation
-from ..lessons.article import ARTICLE_TOOLS, RUN_B_PROMPT
+from ..calling.schema import tools_for
 from ..recording.errors import explain
 from ..tools.machine import get_memory_info, write_file
 from .emulate import Emulation
 from .facts import BEHAVIOURS
 
 FUNCTIONS = {"get_memory_info": get_memory_info, "write_file": write_file}
+# Run B's request in English (the article's own prompt lives in lessons/, above this module).
+PROMPT = "Work out the memory usage; above 80% write it to mem_high.txt, otherwise to mem_ok.txt."
 
 
 def run_once(name: str, *, stream: bool, tool_choice: Any = None) -> str:
@@ -44,10 +46,17 @@ def run_once(name: str, *, stream: bool, tool_choice: Any = None) -> str:
     model = BEHAVIOURS[name].model or name
     with Emulation(name) as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0, timeout=10)
-        prompt = {"role": "user", "content": RUN_B_PROMPT}
+        prompt = {"role": "user", "content": PROMPT}
         try:
             run = run_conversation(
-                client, model, [prompt], ARTICLE_TOOLS, FUNCTIONS, stream=stream, max_turns=4, **extra
+                client,
+                model,
+                [prompt],
+                tools_for(*FUNCTIONS.values()),
+                FUNCTIONS,
+                stream=stream,
+                max_turns=4,
+                **extra,
             )
         except openai.BadRequestError as error:
             return explain(error, f"emulated {name}", "")
