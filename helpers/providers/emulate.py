@@ -24,9 +24,13 @@ from .model import decide
 
 REASONING_MISSING = "The reasoning_content in the thinking mode must be passed back to the API."
 MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
-THINKING_CHOICE = (
-    "The tool_choice parameter does not support being set to required or object in thinking mode"
-)
+# The 400s a forced tool_choice gets in thinking mode, as public reports quote them:
+# Qwen's in cloudwego/eino#994 and QwenLM/qwen-code#7659, DeepSeek's in deepseek-ai/DeepSeek-V3#1376.
+THINKING_CHOICE = {
+    "dashscope": "<400> InternalError.Algo.InvalidParameter: The tool_choice parameter does not support "
+    "being set to required or object in thinking mode",
+    "deepseek": "Thinking mode does not support this tool_choice",
+}
 
 
 def _choice_form(choice: Any) -> str:
@@ -38,8 +42,10 @@ def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
     """Why the provider would answer this request with a 400, or None."""
     form = _choice_form(body.get("tool_choice"))
     when = behaviour.choices_refused.get(form)
-    if when and (when == "always" or body.get(when)):
-        return THINKING_CHOICE if when == "enable_thinking" else f"tool_choice {form!r} is not supported"
+    if when == "always":
+        return f"tool_choice {form!r} is not supported"
+    if when and when == behaviour.thinking_on and shapes.thinking(behaviour, body):
+        return THINKING_CHOICE[behaviour.name]
     strict = [
         t for t in body.get("tools") or [] if isinstance(t, dict) and (t.get("function") or {}).get("strict")
     ]
