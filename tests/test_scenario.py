@@ -40,3 +40,24 @@ def test_required_on_every_turn_where_it_is_accepted_ends_at_the_turn_limit(caps
     assert main(["openai", "--tool-choice", "required"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all("after 4 requests (max_turns=4)" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [
+        (["--model", "gpt-5.4-mini", "--reasoning-effort", "low"], True),
+        (["--model", "gpt-5.4-mini", "--reasoning-effort", "none"], False),  # reasoning off: tools work
+        (["--model", "gpt-5.4-mini"], False),
+        (["--reasoning-effort", "low"], False),  # gpt-5-mini still takes them
+    ],
+)
+def test_newer_reasoning_models_refuse_function_tools_on_chat_completions(options, refused, capsys):
+    assert main(["openai", *options]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    said = (
+        "This model takes no function tools on Chat Completions while it reasons (400, emulated openai). "
+        'Run the loop on the Responses API: lesson 09, or run_conversation(..., api="responses").'
+        if refused
+        else "3 turns, called get_memory_info, write_file"
+    )
+    assert lines == [f"openai     whole     {said}", f"openai     streamed  {said}"]

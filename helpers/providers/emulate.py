@@ -20,8 +20,14 @@ from typing import Any
 from ..recording.loopback import LoopbackServer, Reply, Script
 from . import shapes
 from .facts import BEHAVIOURS, Behaviour
+from .ledger import claim
 from .model import decide
 
+# The 400 as public reports quote it (ledger: openai.chat_tools_with_reasoning).
+REASONING_TOOLS = (
+    "Function tools with reasoning_effort are not supported for {model} in /v1/chat/completions. "
+    "Please use /v1/responses instead."
+)
 REASONING_MISSING = "The reasoning_content in the thinking mode must be passed back to the API."
 MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
 # The 400s a forced tool_choice gets in thinking mode, as public reports quote them:
@@ -40,6 +46,8 @@ def _choice_form(choice: Any) -> str:
 
 def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
     """Why the provider would answer this request with a 400, or None."""
+    if behaviour.name == "openai" and _tools_with_reasoning(body):
+        return REASONING_TOOLS.format(model=body.get("model"))
     form = _choice_form(body.get("tool_choice"))
     when = behaviour.choices_refused.get(form)
     if when == "always":
@@ -64,6 +72,16 @@ def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
             ):
                 return REASONING_MISSING
     return None
+
+
+def _tools_with_reasoning(body: dict[str, Any]) -> bool:
+    """A Chat Completions request that newer OpenAI reasoning models refuse: function tools, reasoning on."""
+    models = claim("openai.chat_tools_with_reasoning").models
+    return (
+        str(body.get("model") or "").startswith(models)
+        and body.get("reasoning_effort") not in (None, "none")
+        and any(isinstance(t, dict) and t.get("type") == "function" for t in body.get("tools") or [])
+    )
 
 
 def _ids_sent_back(body: dict[str, Any]) -> list[Any]:

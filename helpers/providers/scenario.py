@@ -11,6 +11,7 @@ lesson cell says it (``recording.errors.explain``).
 Examples:
     python -m helpers.providers.scenario gemini openrouter mistral
     python -m helpers.providers.scenario deepseek --tool-choice required
+    python -m helpers.providers.scenario openai --model gpt-5.4-mini --reasoning-effort low
 """
 
 from __future__ import annotations
@@ -34,16 +35,21 @@ FUNCTIONS = {"get_memory_info": get_memory_info, "write_file": write_file}
 PROMPT = "Work out the memory usage; above 80% write it to mem_high.txt, otherwise to mem_ok.txt."
 
 
-def run_once(name: str, *, stream: bool, tool_choice: Any = None) -> str:
+def run_once(
+    name: str, *, stream: bool, tool_choice: Any = None, model: str = "", reasoning_effort: str = ""
+) -> str:
     """One run of the memory scenario on ``name``'s emulation, said in one line.
 
     Args:
         name: A provider in ``facts.BEHAVIOURS``.
         stream: Stream every reply (``run_conversation(stream=True)``).
         tool_choice: Sent on every request when given.
+        model: The model to ask; default the emulation's own.
+        reasoning_effort: Sent on every request when given.
     """
     extra = {} if tool_choice is None else {"tool_choice": tool_choice}
-    model = BEHAVIOURS[name].model or name
+    extra |= {"reasoning_effort": reasoning_effort} if reasoning_effort else {}
+    model = model or BEHAVIOURS[name].model or name
     with Emulation(name) as server:
         client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0, timeout=10)
         prompt = {"role": "user", "content": PROMPT}
@@ -71,10 +77,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.providers.scenario")
     parser.add_argument("providers", nargs="+", choices=sorted(BEHAVIOURS), metavar="PROVIDER")
     parser.add_argument("--tool-choice", choices=["auto", "none", "required"], help="sent on every request")
+    parser.add_argument("--model", default="", help="the model to ask (default: the emulation's)")
+    parser.add_argument("--reasoning-effort", choices=["none", "low", "medium", "high"], default="")
     args = parser.parse_args(argv)
     for name in args.providers:
         for stream in (False, True):
-            line = run_once(name, stream=stream, tool_choice=args.tool_choice)
+            line = run_once(
+                name,
+                stream=stream,
+                tool_choice=args.tool_choice,
+                model=args.model,
+                reasoning_effort=args.reasoning_effort,
+            )
             print(f"{name:<10} {'streamed' if stream else 'whole':<9} {line}")
     return 0
 
