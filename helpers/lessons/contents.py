@@ -115,6 +115,12 @@ LESSONS: tuple[Lesson, ...] = (
         "a final answer as typed data: `response_format` and `text.format` beside tools, `parse()` and "
         "`refusal`; the tool as extractor; the tools' token cost from the API's own counter",
     ),
+    Lesson(
+        "17_from_helpers_to_an_agent_framework",
+        "From these helpers to an agent framework",
+        "the memory scenario in openai-agents: `function_tool`, `Agent`, `Runner.run`, `max_turns`, "
+        "`needs_approval`, the requests it sends; each hand-written step mapped to its piece; tool search",
+    ),
 )
 
 
