@@ -17,17 +17,22 @@ Examples:
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import signal
 import sys
-from collections.abc import Iterable
-from pathlib import Path
 
 # Only what every subcommand needs is imported here: each imports its own
 # modules when it runs, inside main(), so that the command starts at once and a
 # Ctrl-C at any moment, a half-done import included, stops it with one line.
-from .settings import PROVIDERS, ROOT, SettingsError, UsageParser, load_settings, port_number
+try:
+    import argparse
+    import contextlib
+    import signal
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from .settings import PROVIDERS, ROOT, SettingsError, UsageParser, load_settings, port_number
+except KeyboardInterrupt:  # before main() is running to say it
+    print("interrupted", file=sys.stderr)
+    raise SystemExit(130) from None
 
 SOURCES = ROOT / "cassettes" / "sources"
 
