@@ -155,7 +155,8 @@ PROFILES: dict[tuple[str, str], Profile] = {
         sources=(_VERCEL,),
     ),
     ("dashscope", "chat_stream"): Profile(
-        required={"top": _CHUNK_TOP, "choice": _CHUNK_CHOICE},
+        # Its trailing ``{"arguments": ""}`` delta comes without logprobs.
+        required={"top": _CHUNK_TOP, "choice": ("index", "delta")},
         layout="compact",
         usage="final_chunk",
         sources=(_VERCEL,),
