@@ -42,11 +42,23 @@ def _prompt_tokens(request: Any) -> int:
     total = 0
     if isinstance(request.get("messages"), list):
         total += messages_tokens(request["messages"])
-    elif "input" in request:
-        total += count_tokens(json.dumps(request["input"], ensure_ascii=False, separators=(",", ":")))
+    elif isinstance(request.get("input"), str):
+        total += messages_tokens([{"role": "user", "content": request["input"]}])
+    elif isinstance(request.get("input"), list):
+        items = [i for i in request["input"] if isinstance(i, dict)]
+        total += 3 + sum(3 + count_tokens(_input_text(i)) for i in items)  # framing, as for messages
     if request.get("tools"):
         total += count_tokens(json.dumps(request["tools"], ensure_ascii=False, separators=(",", ":")))
     return total + count_tokens(str(request.get("instructions") or ""))
+
+
+def _input_text(item: dict[str, Any]) -> str:
+    """The text a Responses input item sends: a message, a call, or a call's output."""
+    if isinstance(item.get("content"), str):
+        return item["content"]
+    if item.get("type") == "function_call_output":
+        return str(item.get("output") or "")
+    return _item_text(item)
 
 
 def _said(message: dict[str, Any]) -> str:
@@ -75,14 +87,23 @@ def chat_usage(request: Any, completion_text: str) -> dict[str, Any]:
     }
 
 
+def _item_text(item: Any) -> str:
+    """The text a Responses output item adds: a message's text, or a call's name and arguments."""
+    if not isinstance(item, dict):
+        return ""
+    if item.get("type") == "function_call":
+        return f"{item.get('name') or ''}{item.get('arguments') or ''}"
+    parts = item.get("content") if item.get("type") == "message" else None
+    return "".join(p.get("text") or "" for p in parts or [] if isinstance(p, dict))
+
+
 def responses_usage(request: Any, output: list[Any]) -> dict[str, Any]:
-    """A Responses usage block, counted offline from the output items' text."""
-    shown = [i for i in output if isinstance(i, dict) and i.get("type") != "reasoning"]
-    said = json.dumps(shown, ensure_ascii=False)
-    prompt, completion = _prompt_tokens(request), count_tokens(said)
+    """A Responses usage block, counted offline from the output items' text (reasoning unknown: 0)."""
+    prompt, completion = _prompt_tokens(request), count_tokens("".join(map(_item_text, output)))
     return {
         "input_tokens": prompt,
-        "input_tokens_details": {"cached_tokens": 0},
+        # cache_write_tokens: the SDK's ResponseUsage requires it (openai 3.54).
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": completion,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": prompt + completion,
@@ -91,7 +112,7 @@ def responses_usage(request: Any, output: list[Any]) -> dict[str, Any]:
 
 def finish_json(body: Any, request: Any, responses: bool) -> Any:
     """A non-streamed authored body with its usage counted (one it already has is kept)."""
-    if not isinstance(body, dict) or body.get("usage") or "error" in body:
+    if not isinstance(body, dict) or body.get("usage"):
         return body
     body = copy.deepcopy(body)
     if responses:
