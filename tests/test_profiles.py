@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import openai
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from support import completion
 from helpers.recording.authored import USAGE_NOTE, chat_usage, dump, finish_chat_stream
 from helpers.recording.check import check_cassette
 from helpers.recording.loopback import LoopbackServer, Reply, Script
+from helpers.recording.profiles import profile_for
 
 WRITTEN = "2026-11-27"
 NOON = calendar.timegm(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc).timetuple())
@@ -143,6 +145,7 @@ def test_a_field_the_profile_requires_is_named(tmp_path):
 def test_vllm_reasoning_content_is_named(tmp_path):
     body = _body()
     body["choices"][0]["message"] = {"role": "assistant", "content": "hello", "reasoning_content": None}
+    body["usage"] = chat_usage(REQUEST, "hello", "vllm")
     interaction = _interaction({**REQUEST, "model": "Qwen/Qwen3-8B"}, json.dumps(body), JSON_HEADERS)
     interaction["request"]["uri"] = "http://localhost:8000/v1/chat/completions"
     found = _check(tmp_path, [interaction], provider="vllm", model="Qwen/Qwen3-8B")
@@ -190,3 +193,19 @@ def test_the_loopback_finishes_authored_replies_as_the_profile_says():
     assert [c.usage for c in chunks[:-1]] == [None] * (len(chunks) - 1)
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     assert chunks[-1].usage.completion_tokens == chat_usage(REQUEST, "hello")["completion_tokens"]
+
+
+def test_usage_shaped_for_another_provider_is_named(tmp_path):
+    body = {**_body(), "usage": chat_usage(REQUEST, "hello", "ollama")}
+    assert _check(tmp_path, [_json(body)]) == [
+        "demo.yaml: interaction 1: departs from openai chat: usage has the keys "
+        "['completion_tokens', 'prompt_tokens', 'total_tokens']; a real server sends ['completion_tokens', "
+        "'completion_tokens_details', 'prompt_tokens', 'prompt_tokens_details', 'total_tokens']"
+    ]
+
+
+@pytest.mark.parametrize("provider", ["openai", "deepseek", "dashscope", "ollama", "vllm"])
+def test_computed_usage_has_the_keys_each_provider_sends(provider):
+    usage = chat_usage(REQUEST, "hello", provider, "thinking")
+    assert set(usage) == set(profile_for(provider, "chat").usage_keys)
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]

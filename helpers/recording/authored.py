@@ -21,6 +21,7 @@ from .profiles import profile_for
 
 # What the metadata says of every authored usage block.
 USAGE_NOTE = "computed offline with o200k_base (lesson 02's tokenizer), not measured"
+_OPENAI_DETAILS = {"audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
 _OBFUSCATION = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -70,21 +71,41 @@ def _said(message: dict[str, Any]) -> str:
     return "".join(p for p in parts if isinstance(p, str))
 
 
-def chat_usage(request: Any, completion_text: str) -> dict[str, Any]:
-    """A Chat Completions usage block, counted offline."""
+def _thought(message: dict[str, Any]) -> str:
+    """The reasoning a chat message or delta shows (DeepSeek's and Qwen's are visible)."""
+    parts = [message.get(k) for k in ("reasoning_content", "reasoning")]
+    return "".join(p for p in parts if isinstance(p, str))
+
+
+def chat_usage(
+    request: Any, completion_text: str, provider: str = "openai", reasoning_text: str = ""
+) -> dict[str, Any]:
+    """A Chat Completions usage block, counted offline, with the keys the provider's server sends."""
     prompt, completion = _prompt_tokens(request), count_tokens(completion_text)
-    return {
+    # OpenAI's reasoning is hidden, so its count is unknown: 0. Visible reasoning is counted.
+    reasoning = count_tokens(reasoning_text) if reasoning_text and provider != "openai" else 0
+    openai_style = provider == "openai"
+    full = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": 0, **({"audio_tokens": 0} if openai_style else {})},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0,
+            "reasoning_tokens": reasoning,
+            **(_OPENAI_DETAILS if openai_style else {}),
         },
+        "prompt_cache_hit_tokens": 0,
+        "prompt_cache_miss_tokens": prompt,
     }
+    if provider == "vllm":
+        full["prompt_tokens_details"] = None
+    profile = profile_for(provider, "chat")
+    keys = (
+        profile.usage_keys
+        if profile and profile.usage_keys
+        else ("prompt_tokens", "completion_tokens", "total_tokens")
+    )
+    return {key: full[key] for key in keys}
 
 
 def _item_text(item: Any) -> str:
@@ -110,7 +131,7 @@ def responses_usage(request: Any, output: list[Any]) -> dict[str, Any]:
     }
 
 
-def finish_json(body: Any, request: Any, responses: bool) -> Any:
+def finish_json(body: Any, request: Any, responses: bool, provider: str = "openai") -> Any:
     """A non-streamed authored body with its usage counted (one it already has is kept)."""
     if not isinstance(body, dict) or body.get("usage"):
         return body
@@ -119,8 +140,9 @@ def finish_json(body: Any, request: Any, responses: bool) -> Any:
         body["usage"] = responses_usage(request, body.get("output") or [])
     else:
         choices = [c for c in body.get("choices") or [] if isinstance(c, dict)]
-        said = "".join(_said(c.get("message") or {}) for c in choices)
-        body["usage"] = chat_usage(request, said)
+        messages = [c.get("message") or {} for c in choices]
+        said, thought = "".join(map(_said, messages)), "".join(map(_thought, messages))
+        body["usage"] = chat_usage(request, said, provider, thought)
     return body
 
 
@@ -134,7 +156,8 @@ def finish_chat_stream(chunks: list[Any], request: Any, provider: str) -> list[A
     """Authored chunks with usage where the provider puts it, and OpenAI's padding."""
     chunks = copy.deepcopy(chunks)
     asked = isinstance(request, dict) and bool((request.get("stream_options") or {}).get("include_usage"))
-    said = "".join(_said(c.get("delta") or {}) for k in chunks for c in k.get("choices") or [])
+    deltas = [c.get("delta") or {} for k in chunks for c in k.get("choices") or []]
+    said, thought = "".join(map(_said, deltas)), "".join(map(_thought, deltas))
     usage_chunks = [k for k in chunks if k.get("usage")]
     for chunk in chunks:
         chunk.pop("usage", None)
@@ -144,7 +167,7 @@ def finish_chat_stream(chunks: list[Any], request: Any, provider: str) -> list[A
         last = usage_chunks[-1] if usage_chunks else {**chunks[-1], "choices": []}
         if not usage_chunks:
             chunks.append(last)
-        last["usage"] = chat_usage(request, said)
+        last["usage"] = chat_usage(request, said, provider, thought)
     if provider == "openai":
         for n, chunk in enumerate(chunks):
             chunk["obfuscation"] = _padding(f"{chunk.get('id')}:{n}")

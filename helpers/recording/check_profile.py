@@ -87,6 +87,11 @@ def _stream_usage(profile: Profile, request: Any, chunks: list[Any]) -> Iterator
         yield f"{len(with_key)} chunk(s) carry 'usage', which a stream not asked include_usage never sends"
 
 
+def _usage_keys(profile: Profile, usage: Any) -> Iterator[str]:
+    if profile.usage_keys and isinstance(usage, dict) and set(usage) != set(profile.usage_keys):
+        yield f"usage has the keys {sorted(usage)}; a real server sends {sorted(profile.usage_keys)}"
+
+
 def _body_departures(profile: Profile, exchange: Exchange, value: Any, api: str) -> Iterator[str]:
     if not is_layout(exchange.text, profile.layout, value):
         yield f"the body is not laid out as {profile.layout} JSON"
@@ -98,8 +103,10 @@ def _body_departures(profile: Profile, exchange: Exchange, value: Any, api: str)
         yield from _chat_shape(profile, value, "the body")
     else:
         yield from _keys(profile, "top", value, "the body")
-    if profile.usage == "body" and not (isinstance(value, dict) and value.get("usage")):
+    usage = value.get("usage") if isinstance(value, dict) else None
+    if profile.usage == "body" and not usage:
         yield "the body has no usage, which a real server always sends"
+    yield from _usage_keys(profile, usage)
 
 
 def _stream_departures(profile: Profile, exchange: Exchange, values: list[Any], api: str) -> Iterator[str]:
@@ -119,6 +126,10 @@ def _stream_departures(profile: Profile, exchange: Exchange, values: list[Any], 
         yield f"{bare} event(s) have no 'obfuscation', which the server adds by default"
     if profile.usage == "final_chunk":
         yield from _stream_usage(profile, exchange.request, values)
+    for value in values:
+        if isinstance(value, dict) and isinstance(value.get("response"), dict):
+            value = value["response"]
+        yield from _usage_keys(profile, value.get("usage") if isinstance(value, dict) else None)
     if profile.usage == "completed":
         done = [v for v in values if isinstance(v, dict) and v.get("type") == "response.completed"]
         if not any(isinstance(v.get("response"), dict) and v["response"].get("usage") for v in done):

@@ -170,7 +170,7 @@ class LoopbackServer:
         if not self._authored() or reply.status != 200:
             return reply.body
         responses = path.endswith("/responses")
-        body = authored.finish_json(reply.body, request, responses)
+        body = authored.finish_json(reply.body, request, responses, self.script.provider)
         api = "responses" if responses else "chat"
         return authored.Laid(authored.dump(body, self.script.provider, api))
 

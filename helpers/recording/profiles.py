@@ -47,6 +47,7 @@ class Profile:
         obfuscation: Event types (or ``"chunk"``) that carry an
             ``obfuscation`` field by default.
         sources: Where each fact was seen.
+        usage_keys: The keys of a real usage block, or empty when unknown.
     """
 
     required: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -56,6 +57,7 @@ class Profile:
     usage: str | None = None
     obfuscation: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    usage_keys: tuple[str, ...] = ()
 
 
 # Sources, named once: repository, path, licence.
@@ -93,11 +95,20 @@ _SDK_USAGE = (
 )
 _OPENAPI = "openai/openai-openapi (MIT) openapi.yaml: CreateChatCompletionResponse choices require logprobs"
 _VLLM = "vllm-project/vllm#27752 and #33402: reasoning_content renamed to reasoning, then removed"
+_VLLM_USAGE = "vllm-project/vllm (Apache-2.0) vllm/entrypoints/openai/protocol.py: UsageInfo"
 
 _OPENAI_CHOICE = ("index", "message", "logprobs", "finish_reason")
 _OPENAI_MESSAGE = ("role", "content", "refusal", "annotations")
-_OPENAI_USAGE = ("prompt_tokens", "completion_tokens", "total_tokens")
-_RESPONSES_USAGE = ("input_tokens", "output_tokens", "total_tokens")
+_TOKENS = ("prompt_tokens", "completion_tokens", "total_tokens")
+_OPENAI_USAGE = (*_TOKENS, "prompt_tokens_details", "completion_tokens_details")
+_DEEPSEEK_USAGE = (*_OPENAI_USAGE, "prompt_cache_hit_tokens", "prompt_cache_miss_tokens")
+_RESPONSES_USAGE = (
+    "input_tokens",
+    "input_tokens_details",
+    "output_tokens",
+    "output_tokens_details",
+    "total_tokens",
+)
 _CHAT_TOP = ("id", "object", "created", "model", "choices")
 _CHUNK_TOP = _CHAT_TOP
 _CHUNK_CHOICE = ("index", "delta", "logprobs")
@@ -109,6 +120,7 @@ PROFILES: dict[tuple[str, str], Profile] = {
         call_id=r"call_[A-Za-z0-9]{24}",
         usage="body",
         sources=(_OTEL, _ARTICLE, _PYDANTIC, _OPENAPI),
+        usage_keys=_OPENAI_USAGE,
     ),
     ("openai", "chat_stream"): Profile(
         required={"top": ("id", "object", "created", "model", "choices")},
@@ -117,12 +129,14 @@ PROFILES: dict[tuple[str, str], Profile] = {
         usage="final_chunk",
         obfuscation=("chunk",),
         sources=(_OTEL, _CHATLAS, _SDK_USAGE),
+        usage_keys=_OPENAI_USAGE,
     ),
     ("openai", "responses"): Profile(
         required={"top": ("id", "object", "created_at", "status", "completed_at", "model", "output")},
         call_id=r"call_[A-Za-z0-9]{24}",
         usage="body",
         sources=(_PYDANTIC,),
+        usage_keys=_RESPONSES_USAGE,
     ),
     ("openai", "responses_stream"): Profile(
         required={"event": ("type", "sequence_number")},
@@ -130,6 +144,7 @@ PROFILES: dict[tuple[str, str], Profile] = {
         usage="completed",
         obfuscation=("response.output_text.delta", "response.function_call_arguments.delta"),
         sources=(_CHATLAS,),
+        usage_keys=_RESPONSES_USAGE,
     ),
     ("openai", "error"): Profile(
         required={"error": ("message", "type", "param", "code")},
@@ -140,6 +155,7 @@ PROFILES: dict[tuple[str, str], Profile] = {
         call_id=r"call_00_[A-Za-z0-9]{24}",
         usage="body",
         sources=(_CHATLAS_DS,),
+        usage_keys=_DEEPSEEK_USAGE,
     ),
     ("deepseek", "chat_stream"): Profile(
         required={"top": _CHUNK_TOP, "choice": _CHUNK_CHOICE},
@@ -147,12 +163,14 @@ PROFILES: dict[tuple[str, str], Profile] = {
         call_id=r"call_00_[A-Za-z0-9]{24}",
         usage="final_chunk",
         sources=(_CHATLAS_DS,),
+        usage_keys=_DEEPSEEK_USAGE,
     ),
     ("dashscope", "chat"): Profile(
         required={"top": _CHAT_TOP},
         call_id=r"call_[0-9a-f]{24}",
         usage="body",
         sources=(_VERCEL,),
+        usage_keys=(*_TOKENS, "prompt_tokens_details"),
     ),
     ("dashscope", "chat_stream"): Profile(
         # Its trailing ``{"arguments": ""}`` delta comes without logprobs.
@@ -160,18 +178,21 @@ PROFILES: dict[tuple[str, str], Profile] = {
         layout="compact",
         usage="final_chunk",
         sources=(_VERCEL,),
+        usage_keys=(*_TOKENS, "prompt_tokens_details"),
     ),
     ("ollama", "chat"): Profile(
         required={"top": _CHAT_TOP, "message": ("role", "content")},
         call_id=r"call_[a-z0-9]{8}",
         usage="body",
         sources=(_PYDANTIC_OLLAMA,),
+        usage_keys=_TOKENS,
     ),
     ("vllm", "chat"): Profile(
         required={"top": _CHAT_TOP},
         absent={"message": ("reasoning_content",)},
         usage="body",
-        sources=(_VLLM,),
+        sources=(_VLLM, _VLLM_USAGE),
+        usage_keys=(*_TOKENS, "prompt_tokens_details"),
     ),
 }
 
