@@ -209,3 +209,16 @@ def test_computed_usage_has_the_keys_each_provider_sends(provider):
     usage = chat_usage(REQUEST, "hello", provider, "thinking")
     assert set(usage) == set(profile_for(provider, "chat").usage_keys)
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
+
+
+def test_a_header_no_real_answer_carried_is_named(tmp_path):
+    interaction = _json(_body())
+    interaction["response"]["headers"] = {
+        **JSON_HEADERS,
+        "x-authored-by": ["hand"],
+        "openai-version": ["2020-10-01"],
+    }
+    assert _check(tmp_path, [interaction]) == [
+        "demo.yaml: interaction 1: departs from openai: "
+        "no real answer was seen with the header 'x-authored-by'"
+    ]

@@ -7,7 +7,9 @@ request id, absolute path or other recording-machine detail; when its metadata
 says where it came from; when every request is one the API accepts (the SDK's
 own request types) and follows the conversation rules; and when every
 successful response parses with the SDK's response types and holds what a
-lesson reads (a chat completion with at least one choice).
+lesson reads (a chat completion with at least one choice). An authored
+cassette must also look like its provider's real traffic: each departure from
+the provider's shape profile is a problem (``helpers.recording.check_profile``).
 
 Any file can be given: each problem is one line, ``<file>: [interaction N: ]
 what``, and the next file is checked whatever this one held. The command exits
@@ -144,9 +146,8 @@ class _Reading:
         except (ValueError, RecursionError):
             sent = None
         stream = "event-stream" in _header(response["headers"], "content-type")
-        self.exchanges.append(
-            Exchange(self.count, request["uri"], sent, response["status"]["code"], stream, text)
-        )
+        status, names = response["status"]["code"], tuple(str(name) for name in response["headers"])
+        self.exchanges.append(Exchange(self.count, request["uri"], sent, status, stream, text, names))
 
     def finish(self) -> list[str]:
         """Every problem, the file's own first, then interaction by interaction."""

@@ -15,7 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .profiles import MODEL_RELEASES, WRITTEN_SLACK, Profile, call_id_ok, is_layout, profile_for
+from .profiles import (
+    MODEL_RELEASES,
+    SUCCESS_HEADERS,
+    WRITTEN_SLACK,
+    Profile,
+    call_id_ok,
+    is_layout,
+    profile_for,
+)
 
 
 @dataclass
@@ -28,6 +36,7 @@ class Exchange:
     status: int
     stream: bool
     text: str
+    headers: tuple[str, ...] = ()
 
 
 def _api(exchange: Exchange) -> str:
@@ -192,6 +201,23 @@ def _parse(exchange: Exchange) -> list[Any]:
     return [json.loads(exchange.text)]
 
 
+def _exchange_departures(provider: str, exchange: Exchange, values: list[Any]) -> Iterator[str]:
+    """Where one parsed exchange departs from its provider's headers and profile."""
+    seen = SUCCESS_HEADERS.get(provider)
+    if seen and exchange.status == 200:
+        unseen = [h for h in exchange.headers if h.lower() not in seen]
+        yield from (f"departs from {provider}: no real answer was seen with the header {h!r}" for h in unseen)
+    api = _api(exchange)
+    profile = profile_for(provider, api)
+    if profile is None:
+        return
+    if exchange.stream:
+        lines = _stream_departures(profile, exchange, values, api)
+    else:
+        lines = _body_departures(profile, exchange, values[0], api)
+    yield from (f"departs from {provider} {api}: {line}" for line in lines)
+
+
 def profile_departures(meta: Any, exchanges: list[Exchange]) -> list[str]:
     """Where an authored cassette departs from its provider's profiles, one line each.
 
@@ -205,13 +231,12 @@ def profile_departures(meta: Any, exchanges: list[Exchange]) -> list[str]:
     """
     if not isinstance(meta, dict) or meta.get("provenance") != "authored":
         return []
-    provider = meta.get("provider")
+    provider = meta.get("provider") if isinstance(meta.get("provider"), str) else ""
     found: list[str] = []
     stamps: list[int] = []
     firsts: list[int] = []
     counted: list[Any] = []
     for exchange in exchanges:
-        api = _api(exchange)
         try:
             values = _parse(exchange)
         except (ValueError, RecursionError):
@@ -220,14 +245,9 @@ def profile_departures(meta: Any, exchanges: list[Exchange]) -> list[str]:
         own = sorted({s for v in values for s in _stamps(v)})
         stamps += own
         firsts += own[:1] if exchange.status == 200 else []
-        profile = profile_for(provider, api) if isinstance(provider, str) else None
-        if profile is None:
-            continue
-        if exchange.stream:
-            lines = _stream_departures(profile, exchange, values, api)
-        else:
-            lines = _body_departures(profile, exchange, values[0], api)
-        found += [f"interaction {exchange.n}: departs from {provider} {api}: {line}" for line in lines]
+        found += [
+            f"interaction {exchange.n}: {line}" for line in _exchange_departures(provider, exchange, values)
+        ]
     head = [f"departs from real traffic: {line}" for line in _date_departures(meta, stamps)]
     if len(firsts) > 1 and len(set(firsts)) == 1:
         head.append("departs from real traffic: every response was created in the same second")

@@ -196,6 +196,33 @@ PROFILES: dict[tuple[str, str], Profile] = {
     ),
 }
 
+# The headers each provider's server was seen to send with a successful answer
+# (the recordings above). A cassette keeps few of them (``cassettes.FORBIDDEN_HEADERS``
+# drops ids and cookies); one it keeps that is not here is one no real server sent.
+SUCCESS_HEADERS: dict[str, frozenset[str]] = {
+    "openai": frozenset(
+        {
+            *("access-control-expose-headers", "alt-svc", "cf-cache-status", "cf-ray", "connection"),
+            *("content-length", "content-type", "date", "openai-organization", "openai-processing-ms"),
+            *("openai-project", "openai-version", "server", "set-cookie", "strict-transport-security"),
+            *("transfer-encoding", "x-content-type-options", "x-openai-proxy-wasm", "x-request-id"),
+            *(
+                f"x-ratelimit-{kind}-{what}"
+                for kind in ("limit", "remaining", "reset")
+                for what in ("requests", "tokens")
+            ),
+        }
+    ),
+    "deepseek": frozenset(
+        {
+            *("access-control-allow-credentials", "cache-control", "connection", "content-type", "date"),
+            *("server", "strict-transport-security", "transfer-encoding", "vary", "via", "x-amz-cf-id"),
+            *("x-amz-cf-pop", "x-cache", "x-content-type-options", "x-ds-trace-id"),
+        }
+    ),
+    "ollama": frozenset({"alt-svc", "content-length", "content-type", "traceparent"}),
+}
+
 # The day each model was first offered: an authored response created earlier is
 # one no server could have sent. Each date is the provider's announcement.
 MODEL_RELEASES: dict[str, tuple[dt.date, str]] = {
