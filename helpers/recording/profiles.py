@@ -224,14 +224,16 @@ SUCCESS_HEADERS: dict[str, frozenset[str]] = {
 }
 
 # The day each model was first offered: an authored response created earlier is
-# one no server could have sent. Each date is the provider's announcement.
+# one no server could have sent. Each date is the provider's announcement (the
+# news page's own date for DeepSeek). A model whose first day cannot be cited
+# (qwen-plus, a name Model Studio has served for several generations) is not in
+# it, and its dates are only compared with the day the cassette was written.
 MODEL_RELEASES: dict[str, tuple[dt.date, str]] = {
     "gpt-4o": (dt.date(2024, 5, 13), "https://openai.com/index/hello-gpt-4o/"),
     "gpt-5-mini": (dt.date(2025, 8, 7), "https://openai.com/index/introducing-gpt-5/"),
     "deepseek-v4-flash": (dt.date(2026, 4, 24), "https://api-docs.deepseek.com/news/news260424"),
     "qwen3": (dt.date(2025, 4, 29), "https://qwenlm.github.io/blog/qwen3/"),
     "Qwen/Qwen3-8B": (dt.date(2025, 4, 29), "https://qwenlm.github.io/blog/qwen3/"),
-    "qwen-plus": (dt.date(2024, 9, 19), "https://qwenlm.github.io/blog/qwen2.5/"),
 }
 
 # How far an authored response's date may be from the day its cassette says it
