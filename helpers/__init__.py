@@ -53,8 +53,9 @@ The modules are grouped by role, and each group imports only the ones above it:
 - ``calling/``: tool definitions, the dispatcher, the conversation rules, the loop;
 - ``views/``: pictures and widgets of a conversation (stepper, sequence diagram,
   token bars);
-- ``recording/``: cassettes, the lesson's client, recording, replay, checks,
-  and ``serve`` (a cassette as an endpoint for any client);
+- ``recording/``: cassettes, the lesson's client, recording, replay, checks
+  (with the providers' shape profiles, from real traffic), and ``serve`` (a
+  cassette as an endpoint for any client);
 - ``providers/``: the provider-facts ledger (every provider claim, sourced and
   dated), the providers' documented behaviour, their emulations, the probe;
 - ``lessons/``: the article's exchange, readable views, the contents, JupyterLab,

@@ -147,7 +147,7 @@ def test_this_machines_own_folders_are_caught_whatever_they_are_called(tmp_path,
     [
         ({k: v for k, v in META.items() if k != "provenance"}, "metadata has no 'provenance'"),
         ({**META, "provenance": "imagined"}, "is not one of"),
-        ({**META, "note": ""}, "needs a note"),
+        ({**META, "provenance": "authored", "note": ""}, "needs a note"),
         ({**META, "provider": "nowhere"}, "provider 'nowhere' is unknown"),
         ({**META, "model": "gpt-4o"}, "metadata says 'gpt-4o'"),
         ({**META, "tape": {"get_memory_info": "not a list"}}, "tape must map"),

@@ -72,7 +72,7 @@ def test_replay_plays_the_cassette_without_network(cassette_dir, no_network, cap
     )
     client, model = setup("demo")
     banner = capsys.readouterr().out
-    assert banner == "replay · openai · gpt-5-mini · cassette demo.yaml (authored)\n"
+    assert banner == "replay · openai · gpt-5-mini · cassette demo.yaml (recorded)\n"
     reply = client.chat.completions.create(model=model, messages=USER)
     assert reply.choices[0].message.content == "hi there"
     again = client.chat.completions.create(model=model, messages=USER)  # re-running a cell

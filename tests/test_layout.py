@@ -18,7 +18,8 @@ ALLOWED = {
     "calling": {"settings", "limits", "tools"},
     # Pictures and widgets of a conversation: they read what calling produces.
     "views": {"settings", "tools", "calling"},
-    "recording": {"settings", "limits", "tools", "calling"},
+    # Authored usage is counted with lesson 02's tokenizer (views/tokenize.py).
+    "recording": {"settings", "limits", "tools", "calling", "views"},
     # Provider emulations and the capability probe: served from recording's loopback.
     "providers": {"settings", "limits", "tools", "calling", "recording"},
     "lessons": {"settings", "tools", "calling", "views"},

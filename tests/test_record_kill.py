@@ -110,7 +110,9 @@ def lesson(tmp_path: Path, cells: list[str], answer: str = "bonjour") -> Path:
     path = tmp_path / "notebooks" / "demo.ipynb"
     path.parent.mkdir(parents=True)
     nbformat.write(nb, path)
-    (tmp_path / "reply.json").write_text(json.dumps(completion({"content": answer})), encoding="utf-8")
+    # Shaped as OpenAI's profile says and created today, so that record's check passes it.
+    reply = {**completion({"content": answer, "annotations": []}), "created": int(time.time())}
+    (tmp_path / "reply.json").write_text(json.dumps(reply), encoding="utf-8")
     script = {"provenance": "authored", "provider": "openai", "model": "gpt-5-mini", "note": "a test"}
     script["responses"] = [{"file": "reply.json"}]
     (tmp_path / "script.json").write_text(json.dumps(script), encoding="utf-8")

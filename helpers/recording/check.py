@@ -7,7 +7,9 @@ request id, absolute path or other recording-machine detail; when its metadata
 says where it came from; when every request is one the API accepts (the SDK's
 own request types) and follows the conversation rules; and when every
 successful response parses with the SDK's response types and holds what a
-lesson reads (a chat completion with at least one choice).
+lesson reads (a chat completion with at least one choice). An authored
+cassette must also look like its provider's real traffic: each departure from
+the provider's shape profile is a problem (``helpers.recording.check_profile``).
 
 Any file can be given: each problem is one line, ``<file>: [interaction N: ]
 what``, and the next file is checked whatever this one held. The command exits
@@ -19,6 +21,7 @@ large one is checked in bounded memory.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +29,13 @@ from typing import Any
 
 from ..settings import PROVENANCES, PROVIDERS
 from .cassettes import METADATA_KEYS
-from .check_rules import kind, leaks, request_problems, response_problems, shape_problems
+from .check_profile import Exchange, profile_departures
+from .check_rules import _header, kind, leaks, request_problems, response_problems, shape_problems
 from .redact import SECRET, machine_paths, redact_url
 from .yamlstream import Part, Unreadable, read_cassette_stream
+
+# Authored cassettes are small; a larger one is named rather than held in memory.
+_KEPT = 16 * 1024 * 1024
 
 __all__ = ["SECRET", "Report", "check_all", "check_cassette", "check_file", "exit_code"]
 
@@ -87,6 +94,8 @@ class _Reading:
     sent: list[tuple[int, str, Any]] = field(default_factory=list)  # (n, uri, model) per request
     meta: Any = None
     count: int = 0
+    exchanges: list[Exchange] = field(default_factory=list)  # compared with the profile once meta is read
+    kept: int = 0  # characters of response bodies kept for that
 
     def take(self, part: Part) -> None:
         """One part of the file, as ``read_cassette_stream`` yields it."""
@@ -120,9 +129,25 @@ class _Reading:
         if not broken["response"]:
             uri = request.get("uri") if isinstance(request, dict) else None
             problems += response_problems(response, uri if isinstance(uri, str) else "")
+            if not broken["request"]:
+                self._keep(request, response)
             if _refused(response):  # a recorded 400 is the API refusing that very request
                 problems = [p for p in problems if not p.startswith("request breaks the conversation rules")]
         return problems
+
+    def _keep(self, request: Any, response: dict[str, Any]) -> None:
+        """Keep an exchange for the profile comparison, up to ``_KEPT`` characters in all."""
+        text, body = _plain(response["body"]["string"]), _plain(request.get("body"))
+        self.kept += len(text) + len(body)
+        if self.kept > _KEPT:
+            return
+        try:
+            sent = json.loads(body) if body else None
+        except (ValueError, RecursionError):
+            sent = None
+        stream = "event-stream" in _header(response["headers"], "content-type")
+        status, names = response["status"]["code"], tuple(str(name) for name in response["headers"])
+        self.exchanges.append(Exchange(self.count, request["uri"], sent, status, stream, text, names))
 
     def finish(self) -> list[str]:
         """Every problem, the file's own first, then interaction by interaction."""
@@ -142,6 +167,10 @@ class _Reading:
                 self.by_interaction[n].append(f"request goes to {shown}, not {provider.base_url}")
             if isinstance(model, str) and model and asked is not None and asked != model:
                 self.by_interaction[n].append(f"request asks for model {asked!r}, metadata says {model!r}")
+        if self.kept > _KEPT and meta.get("provenance") == "authored":
+            head.append(f"is over {_KEPT:,} characters: not compared with its provider's profile")
+        else:
+            head += profile_departures(self.meta, self.exchanges)
         return head + self.interaction_lines()
 
     def interaction_lines(self) -> list[str]:
@@ -202,6 +231,13 @@ def exit_code(reports: Iterable[Report]) -> int:
     if not all(r.readable for r in reports):
         return 2
     return 1 if any(r.problems for r in reports) else 0
+
+
+def _plain(body: Any) -> str:
+    """A body as text ('' for what is not text)."""
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    return body if isinstance(body, str) else ""
 
 
 def _refused(response: Any) -> bool:

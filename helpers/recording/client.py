@@ -209,8 +209,9 @@ def _start_recording(session: Session, settings: Settings, plan: dict[str, Any])
         "recorded": dt.date.today().isoformat(),
         "sdk": f"openai {openai.__version__}",
     }
-    if plan.get("note"):
-        fields["note"] = plan["note"]
+    for key in ("note", "written", "usage"):  # an authored cassette's day and how its usage was counted
+        if plan.get(key):
+            fields[key] = plan[key]
     for key, value in fields.items():
         cassette.get_metadata(key, value)
     session.metadata = dict(fields)

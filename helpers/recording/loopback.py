@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import authored
 from .cassettes import first_difference
 
 
@@ -63,6 +64,8 @@ class Script:
     model: str = "gpt-5-mini"
     note: str = ""
     tape: dict[str, list[Any]] = field(default_factory=dict)
+    written: str = ""
+    usage: str = ""
 
 
 def _load_json(base: Path, name: str) -> Any:
@@ -90,7 +93,7 @@ def load_script(path: Path) -> Script:
                 expect_body=body,
             )
         )
-    keys = ("provenance", "provider", "model", "note", "tape")
+    keys = ("provenance", "provider", "model", "note", "tape", "written", "usage")
     return Script(replies, **{k: data[k] for k in keys if k in data})
 
 
@@ -158,6 +161,34 @@ class LoopbackServer:
                 return None, f"request {index + 1} differs from the script: {diff}"
         return reply, None
 
+    def _authored(self) -> bool:
+        """True when replies are authored, and so finished as a real server would send them."""
+        return self.respond is None and self.script.provenance == "authored"
+
+    def _finish_body(self, path: str, reply: Reply, request: Any) -> Any:
+        """An authored 200 body with its usage counted and laid out as its provider's are."""
+        if not self._authored() or reply.status != 200:
+            return reply.body
+        responses = path.endswith("/responses")
+        body = authored.finish_json(reply.body, request, responses, self.script.provider)
+        api = "responses" if responses else "chat"
+        return authored.Laid(authored.dump(body, self.script.provider, api))
+
+    def _finish_stream(self, path: str, events: list[Any], request: Any) -> list[Any]:
+        """Authored stream events with usage and padding where the provider puts them."""
+        if not self._authored():
+            return events
+        if path.endswith("/responses"):
+            return authored.finish_responses_stream(events, request)
+        return authored.finish_chat_stream(events, request, self.script.provider)
+
+    def _dump_event(self, data: Any) -> str:
+        """One event's JSON: laid out as the provider's stream is, for an authored script."""
+        if not self._authored():
+            return json.dumps(data, ensure_ascii=False)
+        api = "responses_stream" if isinstance(data, dict) and "type" in data else "chat_stream"
+        return authored.dump(data, self.script.provider, api)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -184,12 +215,15 @@ class LoopbackServer:
                         },
                     )
                 elif reply.sse is not None:
-                    self._stream(reply.sse, reply.sse_done, reply.headers)
+                    events = server._finish_stream(self.path, reply.sse, body)
+                    self._stream(events, reply.sse_done, reply.headers)
                 else:
-                    self._send(reply.status, reply.body, reply.headers)
+                    self._send(reply.status, server._finish_body(self.path, reply, body), reply.headers)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                laid = isinstance(payload, authored.Laid)
+                text = payload if laid else json.dumps(payload, ensure_ascii=False)
+                data = text.encode("utf-8")
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
@@ -209,7 +243,7 @@ class LoopbackServer:
                 for event in events:
                     named = isinstance(event, dict) and set(event) == {"event", "data"}
                     head = f"event: {event['event']}\n" if named else ""
-                    data = json.dumps(event["data"] if named else event, ensure_ascii=False)
+                    data = server._dump_event(event["data"] if named else event)
                     self.wfile.write(f"{head}data: {data}\n\n".encode())
                 if done:
                     self.wfile.write(b"data: [DONE]\n\n")

@@ -42,11 +42,12 @@ import nbformat
 from nbclient.exceptions import CellExecutionError
 
 from ..settings import PROVIDERS, SettingsError, load_settings
+from .authored import USAGE_NOTE
 from .cassettes import read_cassette
 from .check import check_cassette
 from .journal import JOURNAL, commit, crash_point, discard, recover
 from .kernel import execute
-from .loopback import LoopbackServer, load_script
+from .loopback import LoopbackServer, Script, load_script
 from .widget_state import stable_widget_state
 
 __all__ = ["FAKE_KEY", "KERNELSPEC", "LANGUAGE_INFO", "Outcome", "clean", "execute", "record", "refresh"]
@@ -231,6 +232,14 @@ def refresh(notebook: Path) -> Outcome:
     return Outcome(notebook, True, "outputs refreshed from replay")
 
 
+def _authored_fields(plan: Script) -> dict[str, str]:
+    """What an authored cassette's metadata adds: the day it was written, and how its usage was counted."""
+    if plan.provenance != "authored":
+        return {}
+    fields = {"usage": plan.usage or USAGE_NOTE}  # a script whose counts were chosen by hand says so
+    return {**fields, "written": plan.written} if plan.written else fields
+
+
 def record(
     notebook: Path,
     *,
@@ -278,6 +287,7 @@ def record(
                 "provenance": plan.provenance,
                 "note": plan.note,
                 "tape": plan.tape,
+                **_authored_fields(plan),
             }
             for name, plan in plans.items()
         }
