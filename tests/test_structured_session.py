@@ -1,4 +1,4 @@
-"""Lesson 15's authored session says what it is: counts computed offline as its note says, run B's figures."""
+"""Lesson 15's authored session says what it is: counts and usage computed offline, run B's figures."""
 
 from __future__ import annotations
 
@@ -44,11 +44,11 @@ def test_the_token_counts_are_lesson_02s_offline_count_of_what_was_sent():
     assert counted_with == {"object": "response.input_tokens", "input_tokens": message + tools}
 
 
-def test_the_structured_answers_carry_run_bs_figures_and_no_usage():
+def test_the_structured_answers_carry_run_bs_figures_and_usage_marked_as_computed():
     memory = {"total": 34219794432, "available": 12072124416, "used": 22147670016, "free": 12072124416}
     answers = []
     for path, _, response in interactions():
-        assert "usage" not in response, path
+        assert ("usage" in response) == (path != COUNT_PATH), path  # real answers carry usage
         for choice in response.get("choices", []):
             message = choice["message"]
             answers += [message["content"]] if message.get("content") else []
@@ -67,3 +67,9 @@ def test_the_structured_answers_carry_run_bs_figures_and_no_usage():
         # run B's own figure, kept on purpose: the lesson shows code catching it
         assert report["percent_used"] == 64.75
         assert round(memory["used"] / memory["total"] * 100, 2) == 64.72
+
+
+def test_the_metadata_says_the_usage_was_computed_not_measured():
+    data = yaml.safe_load((ROOT / "cassettes" / f"{STEM}.yaml").read_text(encoding="utf-8"))
+    assert data["metadata"]["provenance"] == "authored"
+    assert "computed offline" in data["metadata"]["usage"] and "not measured" in data["metadata"]["usage"]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .check_rules import endpoint
 from .profiles import (
     MODEL_RELEASES,
     SUCCESS_HEADERS,
@@ -40,9 +41,10 @@ class Exchange:
 
 
 def _api(exchange: Exchange) -> str:
+    """The profile an exchange is compared with: ``error``, ``chat``, ``responses_stream``..."""
     if exchange.status != 200:
         return "error"
-    base = "responses" if exchange.uri.endswith("/responses") else "chat"
+    base = endpoint(exchange.uri)  # input_tokens has no profile: no recording shows one
     return f"{base}_stream" if exchange.stream else base
 
 

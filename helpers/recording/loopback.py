@@ -167,7 +167,8 @@ class LoopbackServer:
 
     def _finish_body(self, path: str, reply: Reply, request: Any) -> Any:
         """An authored 200 body with its usage counted and laid out as its provider's are."""
-        if not self._authored() or reply.status != 200:
+        finished = path.endswith(("/chat/completions", "/responses"))  # not a token count, say
+        if not self._authored() or reply.status != 200 or not finished:
             return reply.body
         responses = path.endswith("/responses")
         body = authored.finish_json(reply.body, request, responses, self.script.provider)
