@@ -38,7 +38,7 @@ OPENAI: tuple[Claim, ...] = (
         source="dotnet/extensions#7407; TheR1D/shell_gpt#801; pipecat-ai/pipecat#4043; "
         "openai/openai-openapi#541; GEMISIS/leviath#333",
         sure="reported",
-        shown_in=("00", "09"),
+        shown_in=("00", "09", "13"),
         models=("gpt-5.4",),
     ),
     _openai(
