@@ -225,14 +225,16 @@ def workdir_problem(value: str, home: Path | None = None) -> str | None:
     if home in forms:
         return "your home folder"
     for p in forms:
+        if p == DEFAULT_WORKDIR or DEFAULT_WORKDIR in p.parents:
+            continue  # the lessons' own workspace, wherever the project was cloned (/usr/src, /opt...)
+        if p == ROOT or p in ROOT.parents:
+            return "the project's folder, or a folder that holds it"
+        if ROOT in p.parents:
+            return "inside the project, outside notebooks/workspace/"
         if any(p == s or s in p.parents for s in SYSTEM_TREES) or p in SHARED_FOLDERS:
             return f"a system or shared folder ({p})"
         if p in (Path(tempfile.gettempdir()), Path(tempfile.gettempdir()).resolve()):
             return "the temporary folder every program shares"
-        if p == ROOT or p in ROOT.parents:
-            return "the project's folder, or a folder that holds it"
-        if ROOT in p.parents and not (p == DEFAULT_WORKDIR or DEFAULT_WORKDIR in p.parents):
-            return "inside the project, outside notebooks/workspace/"
     return None
 
 

@@ -36,7 +36,6 @@ NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, ma
         ("/tmp", "a system or shared folder (/tmp)"),
         ("/home", "a system or shared folder (/home)"),
         (str(ROOT), "the project's folder, or a folder that holds it"),
-        (str(ROOT.parent), "the project's folder, or a folder that holds it"),
         (str(ROOT / "helpers"), "inside the project, outside notebooks/workspace/"),
         (str(ROOT / "notebooks"), "inside the project, outside notebooks/workspace/"),
         (
@@ -46,6 +45,8 @@ NAME = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, ma
     ],
 )
 def test_a_folder_write_file_must_not_write_into_is_refused_in_one_line(value, why):
+    if why.startswith("a system or shared") and Path(value).resolve() in ROOT.parents:
+        why = "the project's folder, or a folder that holds it"  # a clone in /tmp/x: named first
     assert workdir_problem(value) == why
     with pytest.raises(SettingsError) as error:
         load_settings({"LESSONS_WORKDIR": value})
@@ -53,6 +54,18 @@ def test_a_folder_write_file_must_not_write_into_is_refused_in_one_line(value, w
         f"LESSONS_WORKDIR={value!r} is {why}, where write_file must not write: "
         "give it a folder of its own (unset, it is notebooks/workspace/)"
     )
+
+
+def test_the_folder_that_holds_the_project_is_refused_wherever_the_project_is():
+    # Cloned straight into the home folder or a drive's root, those rules name it first.
+    first = {Path.home().resolve(): "your home folder", Path(ROOT.anchor): "the root of a file system"}
+    expected = first.get(ROOT.parent, "the project's folder, or a folder that holds it")
+    assert workdir_problem(str(ROOT.parent)) == expected
+
+
+def test_the_lessons_workspace_is_accepted_wherever_the_project_is():
+    assert workdir_problem(str(DEFAULT_WORKDIR)) is None
+    assert workdir_problem(str(DEFAULT_WORKDIR / "runs")) is None
 
 
 def test_a_link_is_judged_by_where_it_leads(tmp_path):
