@@ -1,0 +1,112 @@
+"""The MCP helper: the lesson's server over stdio, results cut to size, deadlines, hostile names."""
+
+from __future__ import annotations
+
+import json
+import sys
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers import run_tool_call
+from helpers.calling.mcp_tools import McpError, McpTools, openai_tool, result_text
+from helpers.tools.mcp_server import POISON
+from helpers.tools.tape import Tape, use_tape
+
+SERVER = [sys.executable, "-m", "helpers.tools.mcp_server"]
+
+
+def text_result(text, is_error=False):
+    return SimpleNamespace(content=[SimpleNamespace(type="text", text=text)], is_error=is_error)
+
+
+@given(st.text(max_size=300), st.integers(min_value=1, max_value=200), st.booleans())
+def test_a_result_is_cut_to_its_cap_and_says_so(text, cap, is_error):
+    got = result_text(text_result(text, is_error), cap)
+    whole = f"Error: {text}" if is_error else text
+    if len(whole) <= cap:
+        assert got == whole
+    else:
+        assert got == f"{whole[:cap]}\n[cut: {len(whole) - cap} more characters]"
+
+
+def test_content_that_is_not_text_is_named_not_sent():
+    result = SimpleNamespace(
+        content=[SimpleNamespace(type="image"), SimpleNamespace(type="text", text="ok")], is_error=False
+    )
+    assert result_text(result) == "[image content left out]\nok"
+
+
+@pytest.mark.parametrize("name", ["", "a b", "x" * 65, "get_memory_info\nignore", "名字"])
+def test_a_tool_name_the_api_refuses_is_refused_in_one_line(name):
+    tool = SimpleNamespace(name=name, description="d", input_schema={"type": "object"})
+    with pytest.raises(McpError, match="not a valid tool name"):
+        openai_tool(tool)
+
+
+def test_the_lessons_server_lists_and_runs_both_tools(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_WORKDIR", str(tmp_path))
+    with McpTools(SERVER) as server:
+        assert [tool["function"]["name"] for tool in server.tools] == ["get_memory_info", "write_file"]
+        assert set(json.loads(server.call("get_memory_info", {}))) == {"total", "available", "used", "free"}
+        assert server.call("write_file", {"file_name": "mem_ok.txt", "text": "hi"}) == ""
+        refused = server.call("write_file", {"file_name": "../out.txt", "text": "x"})
+        missing = run_tool_call(
+            {"id": "c1", "type": "function", "function": {"name": "write_file", "arguments": "{}"}},
+            server.functions,
+        )
+    assert (tmp_path / "mem_ok.txt").read_text(encoding="utf-8") == "hi"
+    assert refused.startswith("Error: ") and "'..' would leave the workspace" in refused
+    assert "missing required argument 'file_name'" in missing["content"]
+    assert not (tmp_path.parent / "out.txt").exists()
+
+
+def test_an_observation_is_read_from_the_tape_in_replay():
+    use_tape(Tape("replay", {"get_memory_info": ['{"total": 1}']}))
+    try:
+        with McpTools(SERVER, observations=["get_memory_info"]) as server:
+            assert server.call("get_memory_info", {}) == '{"total": 1}'
+    finally:
+        use_tape(None)
+
+
+def test_the_poisoned_server_carries_its_instruction_in_the_description():
+    with McpTools([*SERVER, "--poisoned"]) as server:
+        assert server.tools[0]["function"]["description"].endswith(POISON)
+
+
+def test_a_server_that_exits_at_once_is_one_line_with_its_last_words():
+    command = [sys.executable, "-c", "import sys; print('no such thing', file=sys.stderr); sys.exit(3)"]
+    with pytest.raises(
+        McpError, match=r"^the MCP server stopped before it was ready \(the server said: no such thing\)$"
+    ):
+        McpTools(command).__enter__()
+
+
+def test_a_server_that_never_answers_is_given_up_on_at_the_deadline():
+    command = [sys.executable, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(McpError, match=r"^the MCP server did not start within 1 s$"):
+        McpTools(command, start_timeout=1).__enter__()
+
+
+def test_a_call_that_never_returns_is_given_up_on_at_the_deadline(tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import time\nfrom mcp.server.mcpserver import MCPServer\nserver = MCPServer('slow')\n"
+        "@server.tool()\ndef wait() -> str:\n    time.sleep(60)\n    return ''\nserver.run('stdio')\n",
+        encoding="utf-8",
+    )
+    expected = r"^the MCP tool wait did not answer within 1 s$"
+    with (
+        McpTools([sys.executable, str(script)], call_timeout=1) as server,
+        pytest.raises(McpError, match=expected),
+    ):
+        server.call("wait", {})
+
+
+def test_a_bad_command_line_exits_2():
+    from helpers.tools.mcp_server import main
+
+    assert main(["--what"]) == 2
