@@ -115,6 +115,12 @@ LESSONS: tuple[Lesson, ...] = (
         "a final answer as typed data: `response_format` and `text.format` beside tools, `parse()` and "
         "`refusal`; the tool as extractor; the tools' token cost from the API's own counter",
     ),
+    Lesson(
+        "16_tools_over_mcp",
+        "Tools over MCP",
+        "the article's tools served by an MCP server over stdio: listed, turned into tool definitions by "
+        "hand, called from the loop, then through `McpTools`; what MCP adds; a poisoned description",
+    ),
 )
 
 
