@@ -40,6 +40,8 @@ Each helper packages something a lesson first writes out by hand:
   over stdio and called from the loop, observations replayed from the tape.
 - ``tools_from_functions``, ``tool_choice_from_function_call``,
   ``messages_from_legacy`` (lesson 14): the legacy ``functions`` form moved to ``tools``.
+- ``async_twin`` (lesson 17): an ``AsyncOpenAI`` that sends through a lesson's
+  client, for an agent framework.
 - ``stepper``, ``sequence_diagram``, ``token_bars``, ``LiveArguments``,
   ``prompt_share``, ``count_tokens`` (lessons 00, 02, 06-09): a conversation
   stepped through turn by turn, drawn as a sequence diagram, its tokens as bars,
@@ -100,6 +102,7 @@ _EXPORTS = {
     "Task": ".lessons.evaluate",
     "UnsafeWriteError": ".tools.machine",
     "assemble_stream": ".calling.stream",
+    "async_twin": ".limits.twin",
     "cassette_metadata": ".recording.client",
     "check_conversation": ".calling.dispatch",
     "check_tool_loop": ".lessons.practice",

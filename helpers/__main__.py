@@ -17,32 +17,29 @@ Examples:
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import signal
 import sys
-from collections.abc import Iterable
-from pathlib import Path
 
 # Only what every subcommand needs is imported here: each imports its own
 # modules when it runs, inside main(), so that the command starts at once and a
 # Ctrl-C at any moment, a half-done import included, stops it with one line.
-from .settings import PROVIDERS, ROOT, SettingsError, load_settings, port_number
+try:
+    import argparse
+    import contextlib
+    import signal
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from .settings import PROVIDERS, ROOT, SettingsError, UsageParser, load_settings, port_number
+except KeyboardInterrupt:  # before main() is running to say it
+    print("interrupted", file=sys.stderr)
+    raise SystemExit(130) from None
 
 SOURCES = ROOT / "cassettes" / "sources"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said in one line (exit 2) instead of the usage and the error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        """Print ``<prog>: error: <message> (see --help)`` on stderr and exit 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m helpers", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = UsageParser(prog="python -m helpers", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
     rec = commands.add_parser("record", help="re-record lessons' cassettes and refresh outputs")
     rec.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
     rec.add_argument("--provider", choices=sorted(PROVIDERS), help="provider to record with")
@@ -83,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, add_help=False, help=f"{text} ({name} --help)")
         command.add_argument("extra", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    for command in commands.choices.values():  # a usage error names the subcommand and its --help
+        command.set_defaults(usage=command)
     return parser
 
 
@@ -143,8 +142,7 @@ def _record(args: argparse.Namespace) -> int:
     for notebook in args.notebooks:  # a wrong argument is a usage error, before anything is run
         problem = notebook_problem(notebook)
         if problem:
-            print(f"python -m helpers {args.command}: {notebook}: {problem}", file=sys.stderr)
-            return 2
+            args.usage.error(f"{notebook}: {problem}")
 
     say = Scrubber(getattr(args, "base_url", None))  # no key or credential is ever printed
     failed = 0
@@ -188,11 +186,7 @@ def _eval(args: argparse.Namespace) -> int:
     env = {**os.environ, "LESSONS_MODE": "live" if args.live else "replay"}
     env.pop("LESSONS_RECORD_PLAN", None)
     if not args.live and (args.provider or args.base_url or args.model):
-        print(
-            "eval: --provider, --base-url and --model need --live: replay uses the cassettes' own",
-            file=sys.stderr,
-        )
-        return 2
+        args.usage.error("--provider, --base-url and --model need --live: replay uses the cassettes' own")
     overrides = {
         "LESSONS_PROVIDER": args.provider,
         "OPENAI_BASE_URL": args.base_url,
@@ -274,7 +268,7 @@ def _main(argv: list[str] | None) -> int:
 
         return serve([*unknown, *args.extra])
     if unknown:
-        _parser().error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.usage.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "contents":
         from .lessons.contents import update_all
 

@@ -37,7 +37,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
-from typing import Literal, get_args
+from typing import Literal, NoReturn, get_args
 
 Mode = Literal["replay", "live", "record"]
 Provenance = Literal["recorded", "published", "authored"]
@@ -183,6 +183,19 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: give 1-65535, or 0 for any free one")
     return port
+
+
+def usage_error(prog: str, message: str) -> str:
+    """The command line's one usage-error line: ``<prog>: error: <message> (see <prog> --help)``."""
+    return f"{prog}: error: {message} (see {prog} --help)"
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line, worded alike in every subcommand (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``usage_error(prog, message)`` on stderr and exit 2."""
+        self.exit(2, usage_error(self.prog, message) + "\n")
 
 
 def _windows_drive_root(value: str) -> bool:

@@ -34,7 +34,7 @@ from hostile import hostile_server  # noqa: E402
 
 from helpers import Limits, probe, run_conversation, run_responses  # noqa: E402
 
-ATTACKS = ("headers", "body", "endless", "sse", "huge-length")
+ATTACKS = ("headers", "body", "endless", "sse", "huge-length", "gzip-bomb")
 USER = {"role": "user", "content": "hi"}
 
 

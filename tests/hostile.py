@@ -7,6 +7,7 @@ import socket
 import socketserver
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -50,6 +51,12 @@ def _answers(attack: str) -> Iterator[bytes]:
             yield event * (BLOCK // len(event))
     elif attack == "huge-length":  # announces a terabyte
         yield _head(length=10**12) + b"{"
+    elif attack == "gzip-bomb":  # ~64 KiB on the wire: gzip, unasked for, of 64 MiB of spaces
+        yield _head().replace(b"\r\n\r\n", b"\r\ncontent-encoding: gzip\r\n\r\n")
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip format
+        for _ in range(ENDLESS // BLOCK):
+            yield packer.compress(b" " * BLOCK)
+        yield packer.flush()
     else:
         raise ValueError(f"unknown attack {attack!r}")
 

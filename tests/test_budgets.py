@@ -104,8 +104,9 @@ def test_a_budget_is_checked_before_any_request(budget: dict[str, Any], message:
 
 # A budget nothing could reach (NaN compares false with everything) is refused, not ignored.
 NOT_WHOLE_POSITIVE = [math.nan, math.inf, -math.inf, -1, 0, 1.5, True, "10"]
-NOT_POSITIVE = [math.nan, math.inf, -math.inf, -1.0, 0.0, True, "1"]
-NOT_A_PRICE = [math.nan, math.inf, -0.5, True, "1"]
+# 10**400 is too large for a float: the cost could not be computed.
+NOT_POSITIVE = [math.nan, math.inf, -math.inf, -1.0, 0.0, True, "1", 10**400]
+NOT_A_PRICE = [math.nan, math.inf, -0.5, True, "1", 10**400]
 
 
 @pytest.mark.parametrize("value", NOT_WHOLE_POSITIVE)
@@ -131,6 +132,18 @@ def test_a_price_that_is_not_finite_and_at_least_zero_is_refused(key: str, value
     with pytest.raises(ValueError, match=r"prices must be finite numbers, 0 or more"):
         run(server, max_cost=1.0, prices={**PRICES, key: value})
     assert server.bodies == []
+
+
+def test_a_number_too_long_to_print_is_refused_in_a_short_line() -> None:
+    with pytest.raises(ValueError) as refused:
+        make_budget(None, 10**5000, PRICES)
+    assert str(refused.value) == "max_cost must be a finite number above 0, not an int of 16,610 bits"
+    with pytest.raises(ValueError) as refused:
+        make_budget(None, 1.0, {**PRICES, "input": -(10**50)})
+    assert str(refused.value) == (
+        "prices must be finite numbers, 0 or more, per million tokens, "
+        "not {'input': '-100000000000000000000000000000000000...'}"
+    )
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True))

@@ -74,4 +74,10 @@ def test_eval_live_without_a_key_says_so(capsys, monkeypatch):
 
 @pytest.mark.parametrize("flag", ["--model", "--base-url"])
 def test_eval_refuses_live_options_in_replay(flag, capsys):
-    assert main(["eval", flag, "x"]) == 2
+    with pytest.raises(SystemExit) as stopped:  # a usage error, as argparse says its own
+        main(["eval", flag, "x"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m helpers eval: error: --provider, --base-url and --model need --live: replay uses the "
+        "cassettes' own (see python -m helpers eval --help)\n"
+    )

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.providers.emulate import THINKING_CHOICE
 from helpers.providers.facts import BEHAVIOURS
 from helpers.providers.ledger import CLAIMS, Claim, LedgerError, claim, endpoint, markers
-from helpers.recording.errors import REASONING_TOOLS, THINKING_TOOL_CHOICE
+from helpers.recording.errors import QWEN_THINKING_TOOL_CHOICE, REASONING_TOOLS, THINKING_TOOL_CHOICE
 from helpers.settings import PROVIDERS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +25,7 @@ README = ROOT / "README.md"
 # Places checked by their own test rather than by markers.
 TABLES = {"README table", "00 table", "settings"}
 # Claims facts.py does not follow yet, and why; each must still disagree (else remove it here).
-KNOWN_DISAGREEMENTS = {
-    "deepseek.thinking_tool_choice": "facts.py still emulates DeepSeek accepting every tool_choice",
-}
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
 def lesson_path(place: str) -> Path:
@@ -157,6 +156,7 @@ def test_the_live_error_explanations_match_the_ledgers_wording() -> None:
     # errors.py sits above providers/ and cannot import the ledger: this test is the link.
     assert REASONING_TOOLS in str(claim("openai.chat_tools_with_reasoning").value)
     assert claim("deepseek.thinking_tool_choice").says == THINKING_TOOL_CHOICE
+    assert QWEN_THINKING_TOOL_CHOICE in THINKING_CHOICE["dashscope"]
 
 
 def test_a_claim_without_a_date_or_a_known_level_is_refused() -> None:
@@ -170,7 +170,8 @@ def test_a_claim_without_a_date_or_a_known_level_is_refused() -> None:
 
 
 def test_an_unknown_key_says_which_keys_its_provider_has() -> None:
-    with pytest.raises(LedgerError, match=r"'mistral.nope'; mistral\.\* holds: mistral.tool_choice$"):
+    held = "mistral.call_type, mistral.ids_checked, mistral.tool_choice"
+    with pytest.raises(LedgerError, match=rf"'mistral.nope'; mistral\.\* holds: {held}$"):
         claim("mistral.nope")
 
 

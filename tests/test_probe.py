@@ -58,6 +58,7 @@ OPENAI_ROW = {
     "send_back_rules": "none found",
     "responses": "yes",
 }
+DEEPSEEK_THINKING_400 = "refused (400: Thinking mode does not support this tool_choice)"
 # Each provider's documented behaviour, as the probe must read it from its emulation:
 # where it differs from OpenAI's row.
 EXPECTED = {
@@ -69,16 +70,21 @@ EXPECTED = {
         ),
         "content": '""',
         "findings": "index in calls",
-        "responses": "no (404)",
     },
     "deepseek": {
+        "required": DEEPSEEK_THINKING_400,
+        "named": DEEPSEEK_THINKING_400,
         "stream_shape": "index, finish tool_calls, usage on last",
         "content": '""',
         "ids": "call_00_ + 24",
         "reasoning": "reasoning_content",
         "send_back_rules": "reasoning_content must be sent back",
     },
-    "vllm": {"required": "yes (finish_reason 'stop')", "ids": "chatcmpl-tool- + 32"},
+    "vllm": {
+        "required": "yes (finish_reason 'stop')",
+        "ids": "chatcmpl-tool- + 32",
+        "reasoning": "reasoning",
+    },
     "ollama": {
         "required": "ignored",
         "none": "ignored",
@@ -95,6 +101,14 @@ EXPECTED = {
         "send_back_rules": "only its own ids (9 chars)",
         "responses": "no (404)",
     },
+    "gemini": {
+        "stream_shape": "no index, finish stop, usage chunk",
+        "content": "absent",
+        "ids": "call_ + 6",
+        "findings": "finish_reason 'stop' beside calls",
+        "responses": "no (404)",
+    },
+    "openrouter": {"stream_shape": "index, finish tool_calls, usage on last"},
 }
 
 
@@ -110,8 +124,9 @@ def test_thinking_mode_on_dashscope_refuses_forced_calls_and_returns_reasoning()
         client = openai.OpenAI(base_url=server.base_url, api_key=KEY, http_client=HTTP)
         row = probe(client, "qwen-plus", extra_body={"enable_thinking": True}, label="emulated")
     refused = (
-        "refused (400: The tool_choice parameter does not support being set to required or object "
-        "in thinking mode)"
+        # The probe cuts a long message at 100 characters.
+        "refused (400: <400> InternalError.Algo.InvalidParameter: The tool_choice parameter does not "
+        "support being set to r…)"
     )
     assert (row.required, row.named, row.none) == (refused, refused, "yes")
     assert row.reasoning == "reasoning_content"

@@ -18,4 +18,4 @@ def test_the_readme_matrix_is_the_probe_of_the_emulations(capsys):
     assert shown.strip() == printed, (
         "regenerate the README's matrix with: python -m helpers probe --emulate all"
     )
-    assert printed.count("| emulated |") == 6
+    assert printed.count("| emulated |") == 8

@@ -171,7 +171,9 @@ def test_a_cassette_is_named_by_path_or_stem_and_a_missing_one_is_exit_2(capsys)
     assert find_cassette("06_the_loop") == LOOP
     assert find_cassette(str(LOOP)) == LOOP
     assert main(["no_such_lesson"]) == 2
-    assert "serve: no cassette at no_such_lesson" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "python -m helpers serve: error: no cassette at no_such_lesson (see python -m helpers serve --help)\n"
+    )
 
 
 def test_the_command_starts_answers_and_stops_on_ctrl_c_without_a_traceback():
@@ -238,12 +240,14 @@ def test_sessions_are_listed_on_request_and_in_order_without_one_is_refused(caps
     assert capsys.readouterr() == (listing, "")
     assert main(["08_streaming_tool_calls", "--in-order"]) == 2
     refused = (
-        "serve: 08_streaming_tool_calls.yaml holds 2 sessions; --in-order plays one: pick it with --session N"
+        "python -m helpers serve: error: 08_streaming_tool_calls.yaml holds 2 sessions; --in-order plays one:"
+        " pick it with --session N (see python -m helpers serve --help)"
     )
     assert capsys.readouterr() == (listing, refused + "\n")
     assert main(["08_streaming_tool_calls", "--session", "3"]) == 2
-    assert (
-        capsys.readouterr().err == "serve: 08_streaming_tool_calls.yaml has no session 3; it holds 1 to 2\n"
+    assert capsys.readouterr().err == (
+        "python -m helpers serve: error: 08_streaming_tool_calls.yaml has no session 3; it holds 1 to 2"
+        " (see python -m helpers serve --help)\n"
     )
 
 
@@ -289,15 +293,18 @@ def test_a_port_out_of_range_or_taken_is_one_line_and_exit_2(capsys):
         main(["06_the_loop", "--port", "99999"])
     assert caught.value.code == 2
     assert capsys.readouterr().err == (
-        "python -m helpers serve: argument --port: '99999' is not a port (0 to 65535)"
-        " (--help lists the options)\n"
+        "python -m helpers serve: error: argument --port: '99999' is not a port (0 to 65535)"
+        " (see python -m helpers serve --help)\n"
     )
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         assert main(["06_the_loop", "--port", str(port)]) == 2
-    assert capsys.readouterr().err == f"serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert capsys.readouterr().err == (
+        f"python -m helpers serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+        " (see python -m helpers serve --help)\n"
+    )
 
 
 def test_the_readmes_session_listing_is_what_the_command_prints(capsys):

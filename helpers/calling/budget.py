@@ -76,8 +76,22 @@ def _tokens(usage: Any, name: str) -> int:
 
 
 def _number(value: Any) -> bool:
-    """A real, finite number (not a bool, not NaN, not infinite)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A real, finite number a float can hold (not a bool, not NaN, not infinite, not 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float: the cost could not be computed
+        return False
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` in at most 40 characters, even for an int too long to print."""
+    try:
+        text = repr(value)
+    except ValueError:  # Python refuses to print an int of over 4,300 digits
+        text = f"an int of {value.bit_length():,} bits"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def make_budget(
@@ -91,15 +105,16 @@ def make_budget(
     """
     tokens_ok = isinstance(max_tokens_total, int) and not isinstance(max_tokens_total, bool)
     if max_tokens_total is not None and not (tokens_ok and max_tokens_total >= 1):
-        raise ValueError(f"max_tokens_total must be a whole number at least 1, not {max_tokens_total!r}")
+        shown = _shown(max_tokens_total)
+        raise ValueError(f"max_tokens_total must be a whole number at least 1, not {shown}")
     if max_cost is not None and not (_number(max_cost) and max_cost > 0):
-        raise ValueError(f"max_cost must be a finite number above 0, not {max_cost!r}")
+        raise ValueError(f"max_cost must be a finite number above 0, not {_shown(max_cost)}")
     if max_cost is not None and prices is None:
         raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
     if prices is not None:
         if not isinstance(prices, dict) or not {"input", "output"} <= prices.keys():
             raise ValueError('max_cost needs prices={"input": ..., "output": ...} per million tokens')
-        wrong = {k: v for k, v in prices.items() if k in ("input", "output") and not (_number(v) and v >= 0)}
+        wrong = {k: _shown(v) for k in ("input", "output") if not (_number(v := prices[k]) and v >= 0)}
         if wrong:
             raise ValueError(f"prices must be finite numbers, 0 or more, per million tokens, not {wrong}")
     return Budget(max_tokens_total, max_cost, prices)

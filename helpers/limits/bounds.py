@@ -146,8 +146,9 @@ class BoundedTransport(httpx2.BaseTransport):
     wait for it. The SDK's own back-off between attempts (under 1 s with its
     two default retries, at most 8 s) can still end past the deadline.
 
-    Bodies are asked for uncompressed (``Accept-Encoding: identity``): a few
-    compressed kilobytes can unpack to gigabytes after the count was made.
+    Bodies are asked for uncompressed (``Accept-Encoding: identity``), and a
+    compressed one is refused all the same: a few compressed kilobytes can
+    unpack to gigabytes after the count was made.
     """
 
     def __init__(self, limits: Limits, inner: httpx2.BaseTransport | None = None, **options: Any) -> None:
@@ -184,6 +185,14 @@ class BoundedTransport(httpx2.BaseTransport):
         if _announced(response.headers) > self.limits.max_bytes:
             response.close()
             raise _too_large(request, self.limits)
+        coding = response.headers.get("content-encoding", "").strip().lower()
+        if coding not in ("", "identity"):  # unpacked above this count, a 200 KB gzip became 800 MB
+            response.close()
+            raise AnswerTooLarge(
+                f"answer compressed ({coding[:40]}) though asked for uncompressed, "
+                f"so its size cannot be bounded, from {_where(request)}",
+                request,
+            )
         headers = httpx2.Headers(response.headers)
         if _wait(headers) > left(exchange.deadline):
             headers["x-should-retry"] = "false"

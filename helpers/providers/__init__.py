@@ -13,6 +13,8 @@
   endpoint what it supports and prints a compatibility row;
 - ``findings.py``: what a reply does that code written for OpenAI trips on;
 - ``sendback.py``: the probe's second turn, a tool result sent back;
+- ``scenario.py``: the memory scenario run on emulations in a process of
+  its own (lesson 13: Gemini, OpenRouter, Mistral, a refused ``tool_choice``);
 - ``masking.py``: the key, pieces of it and a URL's credentials kept out of
   what the probe prints.
 """

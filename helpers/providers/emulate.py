@@ -20,13 +20,23 @@ from typing import Any
 from ..recording.loopback import LoopbackServer, Reply, Script
 from . import shapes
 from .facts import BEHAVIOURS, Behaviour
+from .ledger import claim
 from .model import decide
 
+# The 400 as public reports quote it (ledger: openai.chat_tools_with_reasoning).
+REASONING_TOOLS = (
+    "Function tools with reasoning_effort are not supported for {model} in /v1/chat/completions. "
+    "Please use /v1/responses instead."
+)
 REASONING_MISSING = "The reasoning_content in the thinking mode must be passed back to the API."
 MISTRAL_ID = re.compile(r"[A-Za-z0-9]{9}")
-THINKING_CHOICE = (
-    "The tool_choice parameter does not support being set to required or object in thinking mode"
-)
+# The 400s a forced tool_choice gets in thinking mode, as public reports quote them:
+# Qwen's in cloudwego/eino#994 and QwenLM/qwen-code#7659, DeepSeek's in deepseek-ai/DeepSeek-V3#1376.
+THINKING_CHOICE = {
+    "dashscope": "<400> InternalError.Algo.InvalidParameter: The tool_choice parameter does not support "
+    "being set to required or object in thinking mode",
+    "deepseek": "Thinking mode does not support this tool_choice",
+}
 
 
 def _choice_form(choice: Any) -> str:
@@ -36,10 +46,14 @@ def _choice_form(choice: Any) -> str:
 
 def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
     """Why the provider would answer this request with a 400, or None."""
+    if behaviour.name == "openai" and _tools_with_reasoning(body):
+        return REASONING_TOOLS.format(model=body.get("model"))
     form = _choice_form(body.get("tool_choice"))
     when = behaviour.choices_refused.get(form)
-    if when and (when == "always" or body.get(when)):
-        return THINKING_CHOICE if when == "enable_thinking" else f"tool_choice {form!r} is not supported"
+    if when == "always":
+        return f"tool_choice {form!r} is not supported"
+    if when and when == behaviour.thinking_on and shapes.thinking(behaviour, body):
+        return THINKING_CHOICE[behaviour.name]
     strict = [
         t for t in body.get("tools") or [] if isinstance(t, dict) and (t.get("function") or {}).get("strict")
     ]
@@ -58,6 +72,16 @@ def refusal(behaviour: Behaviour, body: dict[str, Any]) -> str | None:
             ):
                 return REASONING_MISSING
     return None
+
+
+def _tools_with_reasoning(body: dict[str, Any]) -> bool:
+    """A Chat Completions request that newer OpenAI reasoning models refuse: function tools, reasoning on."""
+    models = claim("openai.chat_tools_with_reasoning").models
+    return (
+        str(body.get("model") or "").startswith(models)
+        and body.get("reasoning_effort") not in (None, "none")
+        and any(isinstance(t, dict) and t.get("type") == "function" for t in body.get("tools") or [])
+    )
 
 
 def _ids_sent_back(body: dict[str, Any]) -> list[Any]:

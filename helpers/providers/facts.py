@@ -15,7 +15,7 @@ from typing import Literal
 Content = Literal["null", "empty", "absent"]
 Parallel = Literal["default", "opt-in", "no"]
 Strict = Literal["enforced", "ignored", "refused"]
-Usage = Literal["own chunk", "with finish", "none"]
+Usage = Literal["own chunk", "with finish", "finish again", "none"]
 
 OPENAI_FC = "https://platform.openai.com/docs/guides/function-calling"
 OTEL = (
@@ -49,6 +49,19 @@ MISTRAL_REC = (
     "pydantic/pydantic-ai, tests/models test_tool_choice_matrix, required on mistral (mistral-large-latest)"
 )
 MISTRAL_FC = "https://docs.mistral.ai/capabilities/function_calling/"
+QWEN_RESPONSES = "https://help.aliyun.com/en/model-studio/compatibility-with-openai-responses-api"
+QWEN_THINKING_400 = "cloudwego/eino#994; QwenLM/qwen-code#7659 (the 400 a thinking-mode request gets)"
+DEEPSEEK_THINKING_400 = "deepseek-ai/DeepSeek-V3#1376; elizaOS/eliza#18378; mozilla-ai/any-llm#1384"
+VLLM_REASONING = "vllm-project/vllm#27752, #33402 (reasoning_content renamed reasoning, then removed), #38488"
+GEMINI_STREAM = "openai/openai-python#2806; THU-MAIC/OpenMAIC#1556 (a measured chunk: no index, call whole)"
+GEMINI_FINISH = "open-webui/computer#224 (finish_reason 'stop' beside calls)"
+GEMINI_DOCS = "https://ai.google.dev/gemini-api/docs/openai"
+OPENROUTER_DOCS = "https://openrouter.ai/docs/api-reference/overview"
+# OpenRouter id "0", arguments null and the name on every delta were asked about, not found in a source.
+OPENROUTER_UPSTREAM = (
+    "not documented for OpenRouter itself, which passes each upstream's on: emulated as OpenAI's"
+)
+OPENROUTER_FINISH = "skye-harris/hass_local_openai_llm#92 (a second tool_calls finish chunk carrying usage)"
 MISTRAL_IDS = (
     "langchain-ai/langchain#24668 and jackmpcollins/magentic#276 (a 400: 'Tool call id was ... but "
     "must be a-z, A-Z, 0-9, with a length of 9.')"
@@ -85,8 +98,11 @@ class Behaviour:
         stream_blank_ids: Continuation deltas repeat ``"id": ""``.
         stream_same_index: Parallel calls all stream under ``index`` 0.
         stream_whole_calls: Each call streams whole in one delta (no fragments).
+        stream_no_index: Tool-call deltas carry no ``index``.
+        calls_finish: The ``finish_reason`` of a reply with calls the model chose to make.
         usage: Where a stream's usage comes: a chunk of its own with ``choices: []``
-            (when ``stream_options.include_usage``), on the finish chunk, or not at all.
+            (when ``stream_options.include_usage``), on the finish chunk, on a
+            second finish chunk (``finish again``), or not at all.
         responses: ``POST {base_url}/responses`` exists.
         model: The model its emulation is probed with, for a provider the lessons
             do not configure (``settings.PROVIDERS`` has the others').
@@ -113,6 +129,8 @@ class Behaviour:
     stream_blank_ids: bool = False
     stream_same_index: bool = False
     stream_whole_calls: bool = False
+    stream_no_index: bool = False
+    calls_finish: str = "tool_calls"
     usage: Usage = "own chunk"
     responses: bool = True
     model: str = ""
@@ -144,22 +162,25 @@ BEHAVIOURS: dict[str, Behaviour] = {
             reasoning="reasoning_content",
             thinking_on="enable_thinking",
             stream_blank_ids=True,
-            responses=False,
             sources={
                 "ids": QWEN_FIXTURE,
                 "content": QWEN_FIXTURE + " (index inside calls)",
-                "tool_choice": QWEN_FC + " (required or a named function refused in thinking mode)",
+                "tool_choice": QWEN_FC
+                + " (every form; required or named refused in thinking mode: "
+                + QWEN_THINKING_400
+                + ")",
                 "parallel": QWEN_FC + " (parallel_tool_calls, default false)",
                 "strict": "not documented on " + QWEN_FC + ": emulated as accepted, not enforced",
                 "reasoning": QWEN_THINKING + " (enable_thinking through extra_body; not needed back)",
                 "stream": QWEN_FIXTURE,
-                "responses": QWEN_THINKING + " (its Responses API is on another base URL)",
+                "responses": QWEN_RESPONSES + " (/compatible-mode/v1/responses)",
             },
         ),
         Behaviour(
             "deepseek",
             id_prefix="call_{n}_",
             content="empty",
+            choices_refused={"required": "thinking", "named": "thinking"},
             strict="ignored",
             reasoning="reasoning_content",
             thinking_on="thinking",
@@ -168,7 +189,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
             sources={
                 "ids": DEEPSEEK_STREAM,
                 "content": DEEPSEEK_STREAM,
-                "tool_choice": DEEPSEEK_API,
+                "tool_choice": DEEPSEEK_API + "; refused in thinking mode: " + DEEPSEEK_THINKING_400,
                 "parallel": DEEPSEEK_FC,
                 "strict": DEEPSEEK_FC + " (enforced only on the /beta base URL)",
                 "reasoning": DEEPSEEK_THINKING + " (thinking mode: reasoning_content must be sent back)",
@@ -183,12 +204,15 @@ BEHAVIOURS: dict[str, Behaviour] = {
             id_hex=True,
             required_finish="stop",
             strict="ignored",
+            reasoning="reasoning",
+            thinking_on="chat_template_kwargs",
             sources={
                 "ids": VLLM_IDS,
                 "content": VLLM_TOOLS,
                 "tool_choice": VLLM_TOOLS + " (auto needs --enable-auto-tool-choice; required from 0.8.3)",
                 "parallel": VLLM_TOOLS + " (the model and parser decide)",
                 "strict": VLLM_TOOLS + " (auto: output not constrained to the schema)",
+                "reasoning": VLLM_REASONING + " (with a reasoning parser; read back as input)",
                 "stream": VLLM_TOOLS,
                 "responses": VLLM_SERVER,
             },
@@ -233,6 +257,37 @@ BEHAVIOURS: dict[str, Behaviour] = {
                 "strict": "not documented on " + MISTRAL_FC + ": emulated as accepted, not enforced",
                 "stream": "not documented or recorded: emulated as OpenAI's",
                 "responses": MISTRAL_FC + " (Chat Completions only)",
+            },
+        ),
+        Behaviour(
+            "gemini",
+            id_chars=6,
+            content="absent",
+            calls_finish="stop",
+            stream_no_index=True,
+            stream_whole_calls=True,
+            responses=False,
+            model="gemini-3-flash-preview",
+            sources={
+                "ids": GEMINI_STREAM,
+                "content": GEMINI_STREAM + " (no content key beside the call)",
+                "tool_choice": GEMINI_DOCS,
+                "parallel": "not documented on " + GEMINI_DOCS + ": emulated as OpenAI's",
+                "strict": "not documented on " + GEMINI_DOCS + ": emulated as OpenAI's",
+                "finish": GEMINI_FINISH,
+                "stream": GEMINI_STREAM,
+                "responses": GEMINI_DOCS + " (Chat Completions only)",
+            },
+        ),
+        Behaviour(
+            "openrouter",
+            usage="finish again",
+            model="openai/gpt-5-mini",
+            sources={
+                **dict.fromkeys(("ids", "content", "parallel", "strict"), OPENROUTER_UPSTREAM),
+                "tool_choice": OPENROUTER_DOCS,
+                "stream": OPENROUTER_FINISH,
+                "responses": "https://openrouter.ai/docs/api/api-reference/responses/create-responses",
             },
         ),
     )

@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import openai
 
-from ..settings import PROVIDERS, api_key_for
+from ..settings import PROVIDERS, UsageParser, api_key_for
 from .emulate import Emulation
 from .facts import BEHAVIOURS
 from .masking import base_url_problem, mask
@@ -71,13 +71,12 @@ def emulated(name: str, *, timeout: float = 5.0, http_client: Any = None) -> Row
         return probe(client, model, label="emulated", endpoint=name, timeout=timeout)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error as one line on stderr (exit 2)."""
+class _Parser(UsageParser):
+    """The CLI's one-line usage error, with any URL's credentials shown as ``***``."""
 
     def error(self, message: str) -> NoReturn:
-        """Print ``python -m helpers probe: <message>`` and exit 2, any URL's credentials as ``***``."""
-        message = re.sub(r"://[^/\s@]*@", "://***@", message)
-        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+        """Print ``python -m helpers probe: error: <message> (see ... --help)`` and exit 2."""
+        super().error(re.sub(r"://[^/\s@]*@", "://***@", message))
 
 
 def _seconds(text: str) -> float:

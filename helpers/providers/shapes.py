@@ -35,10 +35,12 @@ def thinking(behaviour: Behaviour, body: dict[str, Any]) -> bool:
     """Whether this request gets reasoning back (the provider's switch, or its default)."""
     if not behaviour.reasoning:
         return False
-    if behaviour.name == "deepseek":  # deepseek-v4-flash thinks unless {"thinking": {"type": "disabled"}}
-        switch = body.get("thinking")
+    switch = body.get(behaviour.thinking_on) if behaviour.thinking_on else None
+    if behaviour.thinking_on == "thinking":  # deepseek-v4-flash thinks unless {"type": "disabled"}
         return not (isinstance(switch, dict) and switch.get("type") == "disabled")
-    return bool(body.get(behaviour.thinking_on)) if behaviour.thinking_on else True
+    if behaviour.thinking_on == "chat_template_kwargs":  # Qwen3 on vLLM thinks unless told not to
+        return not (isinstance(switch, dict) and switch.get("enable_thinking") is False)
+    return bool(switch) if behaviour.thinking_on else True
 
 
 def _usage(body: dict[str, Any]) -> dict[str, int]:
@@ -65,7 +67,7 @@ def finish_reason(behaviour: Behaviour, decision: Decision) -> str:
     """``tool_calls``, ``stop``, or the provider's reason for a forced call."""
     if not decision.calls:
         return "stop"
-    return behaviour.required_finish if decision.forced else "tool_calls"
+    return behaviour.required_finish if decision.forced else behaviour.calls_finish
 
 
 def message(behaviour: Behaviour, decision: Decision, body: dict[str, Any], request: int) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def _call_deltas(behaviour: Behaviour, calls: list[dict[str, Any]]) -> list[dict
     for position, call in enumerate(calls):
         index = 0 if behaviour.stream_same_index else position
         head = {"index": index, "id": call["id"], "type": "function"}
+        if behaviour.stream_no_index:
+            del head["index"]
         function = call["function"]
         if behaviour.stream_whole_calls:
             deltas.append({**head, "function": dict(function)})
@@ -134,7 +138,9 @@ def chunks(
 ) -> list[dict[str, Any]]:
     """A streamed reply, chunk by chunk, in the provider's stream shape."""
     whole = message(behaviour, decision, body, request)
-    first: dict[str, Any] = {"role": "assistant", "content": None if behaviour.content == "null" else ""}
+    first: dict[str, Any] = {"role": "assistant"}
+    if behaviour.content != "absent":
+        first["content"] = None if behaviour.content == "null" else ""
     deltas = [first]
     deltas += [{behaviour.reasoning: piece} for piece in _halves(whole.get(behaviour.reasoning) or "")]
     deltas += [{"content": piece} for piece in _halves(decision.text if not decision.calls else "")]
@@ -150,6 +156,8 @@ def chunks(
     if behaviour.usage == "with finish":
         last["usage"] = _usage(body)
     out.append(last)
+    if behaviour.usage == "finish again":  # OpenRouter: the finish chunk again, now with usage
+        out.append({**last, "usage": _usage(body)})
     if behaviour.usage == "own chunk" and wants_usage:
         out.append({**base, "choices": [], "usage": _usage(body)})
     return out

@@ -22,6 +22,8 @@ EXPLAINED = (openai.APIConnectionError, openai.AuthenticationError, openai.BadRe
 # deepseek.thinking_tool_choice hold the same words (tests/test_ledger.py checks).
 REASONING_TOOLS = "Function tools with reasoning_effort are not supported"
 THINKING_TOOL_CHOICE = "Thinking mode does not support this tool_choice"
+# Qwen's words for the same refusal (cloudwego/eino#994; claim dashscope.thinking_tool_choice).
+QWEN_THINKING_TOOL_CHOICE = "does not support being set to required or object in thinking mode"
 
 
 def explain(error: BaseException, banner: str, key_env: str) -> str:
@@ -73,7 +75,7 @@ def _bad_request(error: openai.BadRequestError, banner: str) -> str:
             f"This model takes no function tools on Chat Completions while it reasons (400, {banner}). "
             'Run the loop on the Responses API: lesson 09, or run_conversation(..., api="responses").'
         )
-    if THINKING_TOOL_CHOICE in str(error):
+    if THINKING_TOOL_CHOICE in str(error) or QWEN_THINKING_TOOL_CHOICE in str(error):
         return (
             f"In thinking mode this model refuses a forced tool_choice (400, {banner}). "
             'Send tool_choice="auto" (lesson 07), or turn thinking off for this request (lesson 13).'

@@ -31,22 +31,16 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from ..settings import ROOT
+from ..settings import ROOT, UsageParser, usage_error
 
 if TYPE_CHECKING:
     from .serve_http import ReplayServer
     from .serve_replay import Replay
 
+PROG = "python -m helpers serve"
 USAGE_HINT = "give a client this base URL and any API key; Ctrl-C stops"
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a usage error said in one line on stderr."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
 
 
 def _port(text: str) -> int:
@@ -66,7 +60,7 @@ def _session(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m helpers serve", description=__doc__.splitlines()[0])
+    parser = UsageParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("cassette", metavar="CASSETTE", help="a cassette file, or a stem in cassettes/")
     parser.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument(
@@ -109,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(text: str, code: int) -> int:
-    """Say why serve cannot start, in one line on stderr; return the exit code."""
-    print(f"serve: {text}", file=sys.stderr, flush=True)
+    """Say why serve cannot start, in one line on stderr (as a usage error for exit 2); return the code."""
+    line = usage_error(PROG, text) if code == 2 else f"serve: {text}"
+    print(line, file=sys.stderr, flush=True)
     return code
 
 

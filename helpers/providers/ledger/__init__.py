@@ -24,12 +24,13 @@ from dataclasses import dataclass
 
 from .compatible import COMPATIBLE
 from .endpoints import ENDPOINTS
+from .gateways import GATEWAYS
 from .model import Claim, Sure
 from .openai_api import OPENAI
 
 __all__ = ["CLAIMS", "Claim", "LedgerError", "Sure", "claim", "endpoint", "markers", "models_named"]
 
-CLAIMS: dict[str, Claim] = {c.key: c for c in (*ENDPOINTS, *OPENAI, *COMPATIBLE)}
+CLAIMS: dict[str, Claim] = {c.key: c for c in (*ENDPOINTS, *OPENAI, *COMPATIBLE, *GATEWAYS)}
 # ``<!-- ledger: openai.x_should_retry -->`` or several keys: ``<!-- ledger: a.b, c.d -->``.
 MARKER = re.compile(r"<!--\s*ledger:\s*([^>]*?)\s*-->")
 

@@ -17,6 +17,11 @@ MISTRAL = (
     "Mistral's API description (OpenAPI document 1.0.0, ToolChoiceEnum: auto, none, any, required), "
     "as generated in the mistral-openapi-client crate 0.1.0 src/models/tool_choice_enum.rs"
 )
+QWEN_RESPONSES = "https://help.aliyun.com/en/model-studio/compatibility-with-openai-responses-api"
+VLLM_REASONING = (
+    "vllm-project/vllm#27752 (reasoning_content renamed reasoning), #33402 (the old name removed), "
+    "#38488 (the input parser reads reasoning back)"
+)
 THINKING_REFUSES = {"required": "thinking", "named": "thinking"}
 
 
@@ -35,7 +40,7 @@ COMPATIBLE: tuple[Claim, ...] = (
         source="deepseek-ai/DeepSeek-V3#1376; elizaOS/eliza#18378; mozilla-ai/any-llm#1384; "
         "duolahypercho/codex-router#106",
         sure="reported",
-        shown_in=("07",),
+        shown_in=("07", "13"),
         behaviour="choices_refused",
     ),
     _claim(
@@ -53,10 +58,42 @@ COMPATIBLE: tuple[Claim, ...] = (
         scope="thinking mode on (enable_thinking)",
         value={"required": "enable_thinking", "named": "enable_thinking"},
         says="Qwen",
+        source=QWEN_FC + "; cloudwego/eino#994; QwenLM/qwen-code#7659 (the 400 quoted)",
+        sure="documented",
+        shown_in=("07", "13"),
+        behaviour="choices_refused",
+    ),
+    _claim(
+        "dashscope.tool_choice",
+        scope="all Qwen models; thinking mode refuses required and named (dashscope.thinking_tool_choice)",
+        value=("auto", "none", "required", "named"),
+        says="`auto`, `none`, `required`, a named function",
         source=QWEN_FC,
         sure="documented",
-        shown_in=("07",),
-        behaviour="choices_refused",
+        shown_in=("13",),
+    ),
+    Claim(
+        "dashscope.responses",
+        provider="dashscope",
+        api="responses",
+        scope="Model Studio's OpenAI-compatible Responses API",
+        value=True,
+        says="/compatible-mode/v1/responses",
+        source=QWEN_RESPONSES + " (the older /api/v2/apps/protocols/... path is deprecated)",
+        checked=CHECKED,
+        sure="documented",
+        shown_in=("13",),
+        behaviour="responses",
+    ),
+    _claim(
+        "vllm.reasoning_field",
+        scope="a server started with a reasoning parser, the model thinking",
+        value="reasoning",
+        says="`reasoning`",
+        source=VLLM_REASONING,
+        sure="documented",
+        shown_in=("13",),
+        behaviour="reasoning",
     ),
     _claim(
         "dashscope.parallel",

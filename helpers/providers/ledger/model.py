@@ -22,7 +22,8 @@ class Claim:
 
     Attributes:
         key: ``provider.topic``, what a lesson's ``<!-- ledger: KEY -->`` marker names.
-        provider: ``openai``, ``dashscope``, ``deepseek``, ``vllm``, ``ollama`` or ``mistral``.
+        provider: ``openai``, ``dashscope``, ``deepseek``, ``vllm``, ``ollama``, ``mistral``,
+            ``gemini`` or ``openrouter``.
         api: ``endpoint`` (where and how to connect), ``chat.completions``,
             ``responses`` or ``sdk`` (the openai Python SDK's own behaviour).
         scope: The models and settings the claim holds for ("all models",

@@ -1,4 +1,4 @@
-"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10 and 14 state it."""
+"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10, 14 and 17 state it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,17 @@ def _openai(key: str, api: str, **fields: object) -> Claim:
 
 
 OPENAI: tuple[Claim, ...] = (
+    _openai(
+        "tool_search_models",
+        "responses",
+        scope="the tool_search tool, with defer_loading functions, namespaces or MCP servers",
+        value="only gpt-5.4 and later models support tool_search",
+        says="only gpt-5.4 and later models support it",
+        source="https://developers.openai.com/api/docs/guides/tools-tool-search",
+        sure="documented",
+        shown_in=("17",),
+        models=("gpt-5.4",),
+    ),
     _openai(
         "chat_tools_with_reasoning",
         "chat.completions",
