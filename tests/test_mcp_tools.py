@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openai.types.responses import Response
+from openai.types.responses.response_output_item import McpApprovalRequest, McpCall, McpListTools
 
 from helpers import run_tool_call
 from helpers.calling.mcp_tools import McpError, McpTools, openai_tool, result_text
@@ -16,6 +19,7 @@ from helpers.tools.mcp_server import POISON
 from helpers.tools.tape import Tape, use_tape
 
 SERVER = [sys.executable, "-m", "helpers.tools.mcp_server"]
+AUTHORED = Path(__file__).parent.parent / "cassettes" / "sources" / "authored"
 
 
 def text_result(text, is_error=False):
@@ -110,3 +114,25 @@ def test_a_bad_command_line_exits_2():
     from helpers.tools.mcp_server import main
 
     assert main(["--what"]) == 2
+
+
+def test_the_remote_sessions_authored_items_are_what_the_sdk_parses():
+    first, second = (
+        Response.model_validate_json((AUTHORED / f"16-remote.turn{n}.response.json").read_text("utf-8"))
+        for n in (1, 2)
+    )
+    assert [type(item) for item in first.output if item.type != "reasoning"] == [
+        McpListTools,
+        McpCall,
+        McpApprovalRequest,
+    ]
+    listed, memory_call, request = (item for item in first.output if item.type != "reasoning")
+    assert [tool.name for tool in listed.tools] == ["get_memory_info", "write_file"]
+    assert memory_call.name == "get_memory_info" and memory_call.approval_request_id is None
+    # The approved call names the request it answers, as the input mcp_approval_response did.
+    write_call = second.output[0]
+    assert isinstance(write_call, McpCall)
+    assert (write_call.name, write_call.approval_request_id) == ("write_file", request.id)
+    assert write_call.arguments == request.arguments
+    assert second.previous_response_id == first.id
+    assert not any(item.type == "mcp_list_tools" for item in second.output)

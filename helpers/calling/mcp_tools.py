@@ -5,6 +5,11 @@ runs the client in a thread with an event loop of its own, so one server serves
 every cell of a notebook and ``run_conversation`` calls its tools like local
 functions. What a server sends is untrusted: names are checked, every result is
 cut to a size, and every start and call has a deadline.
+
+Not bounded: the length of one line the server writes. The SDK's stdio client
+keeps reading until a newline, so a hostile server could make this process hold
+any amount of memory before a deadline ends the call; run a server you did not
+write in a process or container with a memory limit.
 """
 
 from __future__ import annotations
@@ -75,7 +80,8 @@ class McpTools:
         env: The server's environment (default: this process's).
         start_timeout: Seconds the server may take to start and list its tools.
         call_timeout: Seconds one call may take.
-        max_chars: The most characters one result may give the model.
+        max_chars: The most characters one result may give the model (the
+            SDK reads the server's whole message first: see the module docstring).
     """
 
     def __init__(
