@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +16,7 @@ from openai.types.responses import Response
 from openai.types.responses.response_output_item import McpApprovalRequest, McpCall, McpListTools
 
 from helpers import run_tool_call
+from helpers.calling.mcp_relay import relay_lines
 from helpers.calling.mcp_tools import McpError, McpTools, openai_tool, result_text
 from helpers.tools.mcp_server import POISON
 from helpers.tools.tape import Tape, use_tape
@@ -136,3 +139,47 @@ def test_the_remote_sessions_authored_items_are_what_the_sdk_parses():
     assert write_call.arguments == request.arguments
     assert second.previous_response_id == first.id
     assert not any(item.type == "mcp_list_tools" for item in second.output)
+
+
+lines = st.lists(st.binary(max_size=40).map(lambda line: line.replace(b"\n", b"") + b"\n"), max_size=8)
+
+
+@given(lines, st.binary(max_size=40).map(lambda tail: tail.replace(b"\n", b"")), st.integers(1, 30))
+def test_the_relay_copies_whole_lines_until_one_is_too_long(whole_lines, tail, max_line):
+    source = io.BytesIO(b"".join(whole_lines) + tail)
+    sink = io.BytesIO()
+    copied = relay_lines(source, sink, max_line)
+    fits = [len(line) - 1 <= max_line for line in whole_lines] + ([len(tail) <= max_line] if tail else [])
+    kept = len(fits) if all(fits) else fits.index(False)
+    assert copied == all(fits)
+    assert sink.getvalue() == b"".join([*whole_lines, tail][:kept])
+
+
+def test_a_server_that_writes_an_endless_line_is_stopped_at_the_cap():
+    command = [
+        sys.executable,
+        "-c",
+        "import sys, time; sys.stdout.write('x' * 3_000_000); sys.stdout.flush(); time.sleep(60)",
+    ]
+    said = "mcp relay: the server wrote a line over 1000000 bytes; stopped it"
+    expected = rf"^the MCP server stopped before it was ready \(the server said: {said}\)$"
+    started = time.monotonic()
+    with pytest.raises(McpError, match=expected):
+        McpTools(command, max_line_bytes=1_000_000, start_timeout=20).__enter__()
+    assert time.monotonic() - started < 15
+
+
+def test_a_result_over_the_line_cap_ends_the_call_in_one_line(tmp_path):
+    script = tmp_path / "big.py"
+    script.write_text(
+        "from mcp.server.mcpserver import MCPServer\nserver = MCPServer('big')\n"
+        "@server.tool()\ndef big() -> str:\n    return 'x' * 200_000\nserver.run('stdio')\n",
+        encoding="utf-8",
+    )
+    with (
+        McpTools([sys.executable, str(script)], max_line_bytes=100_000, call_timeout=10) as server,
+        pytest.raises(McpError) as caught,
+    ):
+        server.call("big", {})
+    said = "mcp relay: the server wrote a line over 100000 bytes; stopped it"
+    assert str(caught.value) == f"the MCP tool big failed: Connection closed (the server said: {said})"

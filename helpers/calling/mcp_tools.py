@@ -6,10 +6,8 @@ every cell of a notebook and ``run_conversation`` calls its tools like local
 functions. What a server sends is untrusted: names are checked, every result is
 cut to a size, and every start and call has a deadline.
 
-Not bounded: the length of one line the server writes. The SDK's stdio client
-keeps reading until a newline, so a hostile server could make this process hold
-any amount of memory before a deadline ends the call; run a server you did not
-write in a process or container with a memory limit.
+The SDK's stdio client reads a line whole, however long, so the server is started
+through ``mcp_relay``, which stops a server whose line is over ``max_line_bytes``.
 """
 
 from __future__ import annotations
@@ -19,9 +17,11 @@ import concurrent.futures
 import inspect
 import os
 import re
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mcp import ClientSession, StdioServerParameters
@@ -33,6 +33,8 @@ from ..tools.tape import taped
 START_TIMEOUT = 30.0  # seconds for the server to start and list its tools
 CALL_TIMEOUT = 30.0  # seconds for one call
 MAX_RESULT_CHARS = 16_000  # what one result may put in the model's context
+MAX_LINE_BYTES = 4 * 1024 * 1024  # one JSON-RPC message from the server, as the relay reads it
+RELAY = Path(__file__).with_name("mcp_relay.py")  # run by path: the server's Python needs no helpers
 TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what the OpenAI API accepts as a tool name
 JSON_TYPES = {"string": str, "integer": int, "number": float, "boolean": bool, "array": list, "object": dict}
 
@@ -80,8 +82,9 @@ class McpTools:
         env: The server's environment (default: this process's).
         start_timeout: Seconds the server may take to start and list its tools.
         call_timeout: Seconds one call may take.
-        max_chars: The most characters one result may give the model (the
-            SDK reads the server's whole message first: see the module docstring).
+        max_chars: The most characters one result may give the model.
+        max_line_bytes: The most bytes one message from the server may have;
+            a longer one stops the server.
     """
 
     def __init__(
@@ -93,10 +96,12 @@ class McpTools:
         start_timeout: float = START_TIMEOUT,
         call_timeout: float = CALL_TIMEOUT,
         max_chars: int = MAX_RESULT_CHARS,
+        max_line_bytes: int = MAX_LINE_BYTES,
     ) -> None:
         # The SDK passes a server only a few variables by default; ours needs LESSONS_WORKDIR.
         env = dict(os.environ) if env is None else env
-        self.params = StdioServerParameters(command=command[0], args=list(command[1:]), env=env)
+        relay = [str(RELAY), str(max_line_bytes), "--", *command]
+        self.params = StdioServerParameters(command=sys.executable, args=relay, env=env)
         self.observations = set(observations)
         self.start_timeout, self.call_timeout, self.max_chars = start_timeout, call_timeout, max_chars
         self.listed: list[Any] = []
@@ -159,7 +164,8 @@ class McpTools:
             timed_out = "timed out" in error.message
             if timed_out:
                 raise McpError(f"the MCP tool {name} did not answer within {self.call_timeout:g} s") from None
-            raise McpError(f"the MCP tool {name} failed: {error.message[:200]}") from None
+            said = self._last_log_line()
+            raise McpError(f"the MCP tool {name} failed: {error.message[:200]}{said}") from None
         text = result_text(result, self.max_chars)
         return taped(name, text) if name in self.observations else text
 
