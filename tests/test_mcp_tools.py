@@ -183,3 +183,21 @@ def test_a_result_over_the_line_cap_ends_the_call_in_one_line(tmp_path):
         server.call("big", {})
     said = "mcp relay: the server wrote a line over 100000 bytes; stopped it"
     assert str(caught.value) == f"the MCP tool big failed: Connection closed (the server said: {said})"
+
+
+def _running(pid):
+    """True while the process exists and is not a zombie (Linux)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_server_given_up_on_at_start_is_stopped_not_left_running(tmp_path):
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    with pytest.raises(McpError, match=r"^the MCP server did not start within 1 s$"):
+        McpTools([sys.executable, "-c", code], start_timeout=1).__enter__()
+    assert not _running(int(pid_file.read_text()))

@@ -32,6 +32,7 @@ from ..tools.tape import taped
 
 START_TIMEOUT = 30.0  # seconds for the server to start and list its tools
 CALL_TIMEOUT = 30.0  # seconds for one call
+STOP_TIMEOUT = 10.0  # seconds to stop: the SDK's own steps (flush, grace, kill, reap) take up to 6.5
 MAX_RESULT_CHARS = 16_000  # what one result may put in the model's context
 MAX_LINE_BYTES = 4 * 1024 * 1024  # one JSON-RPC message from the server, as the relay reads it
 RELAY = Path(__file__).with_name("mcp_relay.py")  # run by path: the server's Python needs no helpers
@@ -134,7 +135,7 @@ class McpTools:
 
     async def _serve(self) -> None:
         """Start the server, list its tools, and keep the session open until told to stop."""
-        self._stop = asyncio.Event()
+        self._task = asyncio.current_task()
         try:
             async with (
                 stdio_client(self.params, errlog=self._errlog) as (read, write),
@@ -143,7 +144,7 @@ class McpTools:
                 await session.initialize()
                 self.session = session
                 self._ready.set_result((await session.list_tools()).tools)
-                await self._stop.wait()
+                await asyncio.Event().wait()  # until _close cancels this task
         except BaseException as error:
             if not self._ready.done():
                 self._ready.set_exception(error)
@@ -192,14 +193,13 @@ class McpTools:
     def _close(self) -> None:
         """Stop the session (which stops the server), then the loop and its thread."""
         if not self._serving.done():
-            stop = getattr(self, "_stop", None)
-            self._loop.call_soon_threadsafe(stop.set if stop else self._serving.cancel)
-            try:
-                self._serving.result(self.start_timeout)
-            except BaseException:  # the server's own failure was reported when it happened
-                self._serving.cancel()
+            # Cancelling the task ends the session whether or not the server ever answered;
+            # the SDK then stops the server, its whole process tree, within its own bounds.
+            task = getattr(self, "_task", None)
+            self._loop.call_soon_threadsafe(task.cancel if task else self._serving.cancel)
+            concurrent.futures.wait([self._serving], STOP_TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(self.start_timeout)
+        self._thread.join(STOP_TIMEOUT)
         self._errlog.close()
 
     def _last_log_line(self) -> str:
