@@ -36,6 +36,8 @@ Each helper packages something a lesson first writes out by hand:
 - ``probe``, ``Emulation`` (lesson 13): what an OpenAI-compatible endpoint
   supports, and loopback servers that answer as each provider documents
   (``python -m helpers probe``).
+- ``McpTools``, ``McpError``, ``taped`` (lesson 16): an MCP server's tools started
+  over stdio and called from the loop, observations replayed from the tape.
 - ``tools_from_functions``, ``tool_choice_from_function_call``,
   ``messages_from_legacy`` (lesson 14): the legacy ``functions`` form moved to ``tools``.
 - ``async_twin`` (lesson 17): an ``AsyncOpenAI`` that sends through a lesson's
@@ -89,6 +91,8 @@ _EXPORTS = {
     "LiveArguments": ".views.live",
     "LoopError": ".calling.loop",
     "MaxTurnsExceeded": ".calling.loop",
+    "McpError": ".calling.mcp_tools",
+    "McpTools": ".calling.mcp_tools",
     "PageError": ".tools.web",
     "RUN_A_PROMPT": ".lessons.article",
     "RUN_B_PROMPT": ".lessons.article",
@@ -129,6 +133,7 @@ _EXPORTS = {
     "score": ".lessons.evaluate",
     "score_table": ".lessons.evaluate",
     "sequence_diagram": ".views.sequence",
+    "taped": ".tools.tape",
     "setup": ".recording.client",
     "show_json": ".lessons.show",
     "show_transcript": ".lessons.show",

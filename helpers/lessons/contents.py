@@ -116,6 +116,12 @@ LESSONS: tuple[Lesson, ...] = (
         "`refusal`; the tool as extractor; the tools' token cost from the API's own counter",
     ),
     Lesson(
+        "16_tools_over_mcp",
+        "Tools over MCP",
+        "the article's tools served by an MCP server over stdio: listed, turned into tool definitions by "
+        "hand, called from the loop, then through `McpTools`; what MCP adds; a poisoned description",
+    ),
+    Lesson(
         "17_from_helpers_to_an_agent_framework",
         "From these helpers to an agent framework",
         "the memory scenario in openai-agents: `function_tool`, `Agent`, `Runner.run`, `max_turns`, "

@@ -115,3 +115,13 @@ def observation(func: Callable[P, R]) -> Callable[P, R]:
 def is_observation(func: Callable[..., Any]) -> bool:
     """True when ``func`` was marked with ``@observation``."""
     return bool(getattr(func, "__observation__", False))
+
+
+def taped(name: str, value: Any) -> Any:
+    """What the tape holds for observation ``name`` in replay; otherwise ``value``, stored when recording.
+
+    For a reading made somewhere the tape cannot wrap, such as an MCP server's
+    process: call the tool, then pass its result through here.
+    """
+    tape = _active
+    return value if tape is None else tape.call(name, lambda: value)
