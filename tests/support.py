@@ -114,3 +114,24 @@ class FakeServer:
             max_retries=0,
             http_client=openai.DefaultHttpx2Client(transport=transport),
         )
+
+
+class RawServer:
+    """Answers each request with the next (content type, body bytes), sent as they are; keeps what was sent.
+
+    For replies no JSON encoder writes: bodies that are not JSON, streams, hostile bytes.
+    """
+
+    def __init__(self, *replies: tuple[str, bytes]) -> None:
+        self.replies, self.bodies = list(replies), []
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        self.bodies.append(json.loads(request.content))
+        kind, body = self.replies.pop(0)
+        return httpx2.Response(200, content=body, headers={"content-type": kind})
+
+    def client(self) -> openai.OpenAI:
+        http = openai.DefaultHttpx2Client(transport=httpx2.MockTransport(self.handle))
+        return openai.OpenAI(
+            api_key="sk-test", base_url="http://test.invalid/v1", max_retries=0, http_client=http
+        )

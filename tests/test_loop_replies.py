@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx2
-import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import RawServer as Server
 from test_loop import MEMORY, MODEL, USER, Tools, calls, completion, text
 
 from helpers.calling.dispatch import check_conversation
@@ -42,24 +41,6 @@ def delta(fields: dict[str, Any], finish_reason: str | None = None) -> dict[str,
     """One chunk of a stream, with this delta."""
     choice = {"index": 0, "delta": fields, "finish_reason": finish_reason}
     return {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": MODEL, "choices": [choice]}
-
-
-class Server:
-    """Answers each request with the next (content type, body) pair; keeps the bodies sent."""
-
-    def __init__(self, *replies: tuple[str, bytes]) -> None:
-        self.replies, self.bodies = list(replies), []
-
-    def handle(self, request: httpx2.Request) -> httpx2.Response:
-        self.bodies.append(json.loads(request.content))
-        kind, body = self.replies.pop(0)
-        return httpx2.Response(200, content=body, headers={"content-type": kind})
-
-    def client(self) -> openai.OpenAI:
-        http = openai.DefaultHttpx2Client(transport=httpx2.MockTransport(self.handle))
-        return openai.OpenAI(
-            api_key="sk-test", base_url="http://test.invalid/v1", max_retries=0, http_client=http
-        )
 
 
 def json_reply(body: dict[str, Any]) -> tuple[str, bytes]:

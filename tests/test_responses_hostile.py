@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx2
-import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import RawServer as Server
 from test_responses import FUNCTIONS, MEMORY, MODEL, TOOLS, call, message, reasoning, response
 
 from helpers.calling.loop import BadResponse, IncompleteResponse
@@ -25,24 +24,6 @@ from helpers.calling.responses import ResponsesRun, run_responses
 JSON = "application/json"
 FIRST = json.dumps(response(1, call(1, "get_memory"))).encode()
 ANSWERED = {"type": "function_call_output", "call_id": "call_1", "output": MEMORY}
-
-
-class Server:
-    """Answers each request with the next (content type, body); keeps what the client sent."""
-
-    def __init__(self, *replies: tuple[str, bytes]) -> None:
-        self.replies, self.bodies = list(replies), []
-
-    def handle(self, request: httpx2.Request) -> httpx2.Response:
-        self.bodies.append(json.loads(request.content))
-        kind, body = self.replies.pop(0)
-        return httpx2.Response(200, content=body, headers={"content-type": kind})
-
-    def client(self) -> openai.OpenAI:
-        http = openai.DefaultHttpx2Client(transport=httpx2.MockTransport(self.handle))
-        return openai.OpenAI(
-            api_key="sk-test", base_url="http://test.invalid/v1", max_retries=0, http_client=http
-        )
 
 
 def saving(saved: list[str]) -> dict[str, Any]:
