@@ -18,8 +18,8 @@ import yaml
 from support import ROOT
 
 from helpers.recording.serve import find_cassette, main
-from helpers.recording.serve_http import ReplayServer
-from helpers.recording.serve_replay import Replay
+from helpers.recording.serve.replay import Replay
+from helpers.recording.serve.server import ReplayServer
 
 LOOP = ROOT / "cassettes" / "06_the_loop.yaml"
 STREAMED = ROOT / "cassettes" / "08_streaming_tool_calls.yaml"

@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import ROOT
 
-from helpers.recording import serve_cassette
+from helpers.recording.serve import cassette as serve_cassette
 from helpers.recording.serve import main
-from helpers.recording.serve_cassette import CassetteError, load
-from helpers.recording.serve_http import ReplayServer
-from helpers.recording.serve_replay import Replay
+from helpers.recording.serve.cassette import CassetteError, load
+from helpers.recording.serve.replay import Replay
+from helpers.recording.serve.server import ReplayServer
 
 LOOP = ROOT / "cassettes" / "06_the_loop.yaml"
 BASE = yaml.safe_load(LOOP.read_text(encoding="utf-8"))

@@ -16,10 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import ROOT
 
-from helpers.recording import serve_http, serve_listener
-from helpers.recording.serve_http import ReplayServer
-from helpers.recording.serve_listener import printable
-from helpers.recording.serve_replay import Replay
+from helpers.recording.serve import listener as serve_listener
+from helpers.recording.serve import server as serve_http
+from helpers.recording.serve.listener import printable
+from helpers.recording.serve.replay import Replay
+from helpers.recording.serve.server import ReplayServer
 
 LOOP = ROOT / "cassettes" / "06_the_loop.yaml"
 FIRST = yaml.safe_load(LOOP.read_text(encoding="utf-8"))["interactions"][0]["request"]["body"].encode()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .serve_cassette import Recorded, loads
+from .cassette import Recorded, loads
 
 SHOWN_CHARS = 48
 # The roles a conversation's first request holds; any other item is an earlier turn's.

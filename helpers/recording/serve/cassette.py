@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from .cassettes import MAX_CASSETTE_BYTES, read_cassette
-from .yamlstream import MAX_DEPTH, Unreadable, check_depth
+from ..cassettes import MAX_CASSETTE_BYTES, read_cassette
+from ..yamlstream import MAX_DEPTH, Unreadable, check_depth
 
 MAX_HEADER_BYTES = 8 * 1024
 # Deeper than any API body; the matchers and the difference finder recurse into bodies.

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .serve_answer import openai_error
+from .answer import openai_error
 
 MAX_CLIENTS = 64
 CONNECTION_SECONDS = 30.0

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 
 from vcr.request import Request
 
-from ..settings import PROVIDERS
-from .cassettes import _closest, make_vcr
-from .serve_answer import Answer, openai_error, read_body
-from .serve_cassette import CassetteError, Recorded, load
-from .serve_sessions import Session, sessions
+from ...settings import PROVIDERS
+from ..cassettes import _closest, make_vcr
+from .answer import Answer, openai_error, read_body
+from .cassette import CassetteError, Recorded, load
+from .sessions import Session, sessions
 
 LOCAL_BASE = "http://127.0.0.1"
 # The headers a response is sent with come from the cassette; these describe

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .serve_cassette import MAX_JSON_DEPTH, depth
+from .cassette import MAX_JSON_DEPTH, depth
 
 
 @dataclass

@@ -9,7 +9,7 @@ header is accepted and never looked at, kept or logged.
 
 Clients cannot wear it out: a body is read up to ``MAX_BODY_BYTES`` (past that,
 413, before a byte of it is read), a connection that sends nothing for
-``IDLE_SECONDS`` is dropped, and ``serve_listener`` caps how many are answered
+``IDLE_SECONDS`` is dropped, and ``listener`` caps how many are answered
 at once and for how long.
 """
 
@@ -20,9 +20,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from .serve_answer import Answer, openai_error
-from .serve_listener import Listener, printable
-from .serve_replay import Replay
+from .answer import Answer, openai_error
+from .listener import Listener, printable
+from .replay import Replay
 
 # How often the server checks for shutdown() and overdue connections.
 POLL_SECONDS = 0.05

@@ -33,11 +33,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..settings import ROOT, UsageParser, usage_error
+from ...settings import ROOT, UsageParser, usage_error
 
 if TYPE_CHECKING:
-    from .serve_http import ReplayServer
-    from .serve_replay import Replay
+    from .replay import Replay
+    from .server import ReplayServer
 
 PROG = "python -m helpers serve"
 USAGE_HINT = "give a client this base URL and any API key; Ctrl-C stops"
@@ -111,9 +111,9 @@ def _fail(text: str, code: int) -> int:
 
 def _start(args: argparse.Namespace) -> ReplayServer | int:
     """Load the cassette, bind the port and say where to connect; the exit code (said why) when it cannot."""
-    from .serve_cassette import CassetteError
-    from .serve_http import ReplayServer
-    from .serve_replay import Replay, SessionError
+    from .cassette import CassetteError
+    from .replay import Replay, SessionError
+    from .server import ReplayServer
 
     path = find_cassette(args.cassette)
     if not path.is_file():
@@ -154,7 +154,3 @@ def _announce(path: Path, replay: Replay, server: ReplayServer) -> None:
     print(f"Serving {path.name} ({served}{replay.count} recorded responses, {provenance}; {mode})")
     print(f"  {server.base_url}")
     print(f"  {USAGE_HINT}", flush=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
