@@ -15,15 +15,8 @@ from support import META, ROOT, completion
 from vcr.request import Request
 
 from helpers.recording.cassettes import ReplayMiss, rewrite_host, scrub_response
-from helpers.recording.client import (
-    CONNECT_SECONDS,
-    LIVE_RETRIES,
-    _limits,
-    current_session,
-    exchanges,
-    setup,
-    start_session,
-)
+from helpers.recording.client import current_session, exchanges, setup, start_session
+from helpers.recording.patience import CONNECT_SECONDS, LIVE_RETRIES, client_options
 from helpers.settings import load_settings
 
 USER = [{"role": "user", "content": "hello"}]
@@ -207,8 +200,8 @@ def test_live_gives_up_within_two_minutes_and_replay_tries_once(cassette_dir, mo
 def test_the_timeout_setting_reaches_live_and_record_clients():
     for mode in ("live", "record"):
         env = {"LESSONS_MODE": mode, "LESSONS_RECORD_PLAN": "plan.json", "LESSONS_TIMEOUT": "2"}
-        assert _limits(load_settings(env)) == {"max_retries": 2, "timeout": httpx2.Timeout(2.0)}
-    assert _limits(load_settings({"LESSONS_TIMEOUT": "2"})) == {"max_retries": 0}
+        assert client_options(load_settings(env)) == {"max_retries": 2, "timeout": httpx2.Timeout(2.0)}
+    assert client_options(load_settings({"LESSONS_TIMEOUT": "2"})) == {"max_retries": 0}
 
 
 def test_the_replay_transport_never_reaches_the_network_without_a_cassette():

@@ -210,7 +210,7 @@ def test_recording_an_endless_answer_stops_at_the_cap(monkeypatch: pytest.Monkey
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("LESSONS_CASSETTE_DIR", str(tmp_path))
-        monkeypatch.setattr("helpers.recording.client.DEFAULT_MAX_BYTES", CAP)
+        monkeypatch.setattr("helpers.recording.patience.DEFAULT_MAX_BYTES", CAP)
         client, model = setup("hostile")
         try:
             with (

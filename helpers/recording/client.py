@@ -21,17 +21,15 @@ from typing import Any
 import httpx2
 import openai
 
-from ..limits import DEFAULT_MAX_BYTES, Limits, bounded_http_client
+from ..limits import Limits, bounded_http_client
 from ..settings import PROVIDERS, Settings, SettingsError, load_settings
 from ..tools.tape import Tape, use_tape
 from . import errors
 from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
 from .journal import interrupted
+from .patience import call_limits, client_options
 
 REPLAY_KEY = "replay-needs-no-key"
-LIVE_RETRIES = 2  # the SDK's default: 3 attempts in all
-CONNECT_SECONDS = 5.0  # the SDK's default time to connect
-BACKOFF_SECONDS = 1.5  # the SDK's longest waits before its two retries, 0.5 s and 1 s
 
 
 @dataclass
@@ -153,29 +151,6 @@ def _http_client(
     return bounded_http_client(limits, transport, event_hooks=hooks)
 
 
-def _limits(settings: Settings) -> dict[str, Any]:
-    """How long a request may take and how often it is tried, for the client's constructor.
-
-    In replay a cassette holds the answer or it does not: one attempt, and the
-    SDK's timeouts, since nothing goes over the network. Live and recording,
-    a server that never answers is given up on after at most
-    ``attempts × (connect + timeout) + back-off`` = 3 × (5 + 30) + 0.5 + 1.0
-    ≈ 107 s with the default ``LESSONS_TIMEOUT`` of 30 s, within about two
-    minutes, instead of the SDK's 3 × 600 s. A server that answers 429 or 5xx
-    with ``Retry-After`` adds the wait it asks for (the SDK honours up to 120 s).
-    """
-    if settings.mode == "replay":
-        return {"max_retries": 0}
-    timeout = httpx2.Timeout(settings.timeout, connect=min(CONNECT_SECONDS, settings.timeout))
-    return {"max_retries": LIVE_RETRIES, "timeout": timeout}
-
-
-def _bounds(settings: Settings) -> Limits:
-    """The ~107 s above as one deadline per call, which holds even if the server trickles its answer."""
-    attempts, connect = LIVE_RETRIES + 1, min(CONNECT_SECONDS, settings.timeout)
-    return Limits(attempts * (connect + settings.timeout) + BACKOFF_SECONDS, DEFAULT_MAX_BYTES)
-
-
 _current: Session | None = None
 
 
@@ -254,7 +229,7 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     exchanges: list[Exchange] = []
     # Requests are only sent once setup has returned, when _current is this session.
     transport = _ReplayTransport(lesson) if mode == "replay" else None
-    http = _http_client(exchanges, transport, lambda: _current and _current.flush(), _bounds(settings))
+    http = _http_client(exchanges, transport, lambda: _current and _current.flush(), call_limits(settings))
     plan: dict[str, Any] = {}
     if mode == "replay":
         path: Path | None = settings.cassette_path(cassette)
@@ -266,7 +241,7 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
         provider = plan.get("provider", settings.provider.name)
         model, metadata = plan.get("model", settings.model), {}
         base_url, key = plan.get("base_url", settings.base_url), settings.api_key or "no-key-needed"
-    client = openai.OpenAI(api_key=key, base_url=base_url, http_client=http, **_limits(settings))
+    client = openai.OpenAI(api_key=key, base_url=base_url, http_client=http, **client_options(settings))
     session = Session(lesson, settings, client, model, provider, path, metadata, exchanges, base_url)
     if path is not None:
         if mode == "record" and path.exists():
