@@ -125,7 +125,8 @@ LESSONS: tuple[Lesson, ...] = (
         "17_from_helpers_to_an_agent_framework",
         "From these helpers to an agent framework",
         "the memory scenario in openai-agents: `function_tool`, `Agent`, `Runner.run`, `max_turns`, "
-        "`needs_approval`, the requests it sends; each hand-written step mapped to its piece; tool search",
+        "`needs_approval`, the requests it sends; each hand-written step mapped to its piece; "
+        "tool search replayed on gpt-5.4 (`ToolSearchTool`, `defer_loading`, namespaces)",
     ),
 )
 
