@@ -1,4 +1,4 @@
-"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10, 14 and 17 state it."""
+"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10 and 13-17 state it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ CHECKED = "2026-12-04"
 SDK_RETRY = "openai/openai-python src/openai/_base_client.py _should_retry (openai 3.54.0)"
 STRUCTURED = "https://platform.openai.com/docs/guides/structured-outputs"
 FUNCTION_CALLING = "https://platform.openai.com/docs/guides/function-calling"
+MCP_GUIDE = "https://platform.openai.com/docs/guides/tools-connectors-mcp"
 
 
 def _openai(key: str, api: str, **fields: object) -> Claim:
@@ -63,7 +64,42 @@ OPENAI: tuple[Claim, ...] = (
         says="message.refusal",
         source=f"{STRUCTURED}#refusals; openai/openai-agents-js#1686",
         sure="documented",
-        shown_in=("10",),
+        shown_in=("10", "15"),
+    ),
+    _openai(
+        "refusal_content_part",
+        "responses",
+        scope="structured outputs (a JSON schema in text.format)",
+        value="a refusal is a message content part of type refusal, in place of output_text",
+        says='of type `"refusal"`',
+        source=f"{STRUCTURED}#refusals; openai-python 3.54.0 types/responses/response_output_refusal.py",
+        sure="documented",
+        shown_in=("15",),
+    ),
+    _openai(
+        "input_tokens_count",
+        "responses",
+        scope="POST /v1/responses/input_tokens, any model the Responses API serves",
+        value="counts a request's input tokens without generating: {object: response.input_tokens, "
+        "input_tokens: N}",
+        says="client.responses.input_tokens.count",
+        source="openai/openai-python src/openai/resources/responses/input_tokens.py and "
+        "types/responses/input_token_count_response.py (openai 3.54.0)",
+        sure="documented",
+        shown_in=("15",),
+    ),
+    _openai(
+        "remote_mcp",
+        "responses",
+        scope='the hosted {"type": "mcp"} tool',
+        value="OpenAI's servers list the remote server's tools (mcp_list_tools) and call them (mcp_call); "
+        "a call that require_approval holds back comes as mcp_approval_request, answered with an "
+        "mcp_approval_response input item and previous_response_id",
+        says="require_approval",
+        source=f"{MCP_GUIDE} (sections Step 1: listing tools, Approvals); openai-python 3.54.0 "
+        "openai/types/responses/response_output_item.py (McpListTools, McpCall, McpApprovalRequest)",
+        sure="documented",
+        shown_in=("16",),
     ),
     _openai(
         "x_should_retry",
