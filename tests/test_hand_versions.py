@@ -28,7 +28,10 @@ STEMS = [lesson.stem for lesson in LESSONS]
 PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
-HAND: dict[str, tuple[str, str]] = {}
+HAND: dict[str, tuple[str, str]] = {
+    # lessons 02-09 (02, 07, 09)
+    "observation": ("07", "func.__observation__ = True"),
+}
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
 BEYOND: dict[str, tuple[str, str]] = {}

@@ -176,6 +176,7 @@ OPENAI: tuple[Claim, ...] = (
         says="parallel",
         source=f"{FUNCTION_CALLING}#parallel-function-calling",
         sure="documented",
+        shown_in=("07",),
         behaviour="parallel",
     ),
 )
