@@ -30,11 +30,19 @@ PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
 HAND: dict[str, tuple[str, str]] = {
     # lessons 02-09 (02, 07, 09)
+    "ARTICLE_TOOLS": ("02", '"description": "将文本数据写入文件",'),
+    "function_tool": ("02", "def tool_from(func):"),
+    "tools_for": ("02", "[tool_from(f) for f in (get_memory_info, write_file)] == tools"),
+    "responses_tool": ("02", 'flat = {"type": "function", **chat_tool["function"], "strict": False}'),
+    "prompt_share": ("02", 'encoding = bpe_openai.get_encoding("o200k_base")'),
     "observation": ("07", "func.__observation__ = True"),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
-BEYOND: dict[str, tuple[str, str]] = {}
+BEYOND: dict[str, tuple[str, str]] = {
+    # lessons 02-09 (02, 07, 09)
+    "token_bars": ("02", "a drawing helper beyond the lessons' subject"),
+}
 
 
 def parsed(source: str) -> ast.Module:
