@@ -169,6 +169,18 @@ OPENAI: tuple[Claim, ...] = (
         models=("o3", "gpt-4o"),
     ),
     _openai(
+        "responses_strict",
+        "responses",
+        scope="function tools sent to /v1/responses",
+        value="a function tool without strict is strict",
+        says="treats a missing `strict` as `true`",
+        source="https://platform.openai.com/docs/api-reference/responses/create (tools, function, strict: "
+        "'Whether to enforce strict parameter validation. Default `true`.'); openai-python 3.54.0 "
+        "types/responses/function_tool_param.py makes strict a required field",
+        sure="documented",
+        shown_in=("09",),
+    ),
+    _openai(
         "parallel",
         "chat.completions",
         scope="all tool-calling models",
