@@ -36,12 +36,26 @@ HAND: dict[str, tuple[str, str]] = {
     "responses_tool": ("02", 'flat = {"type": "function", **chat_tool["function"], "strict": False}'),
     "prompt_share": ("02", 'encoding = bpe_openai.get_encoding("o200k_base")'),
     "observation": ("07", "func.__observation__ = True"),
+    # lessons 00-03 (and the helpers lesson 00 previews: ARTICLE_TOOLS from 02, run_conversation from 06)
+    "get_memory_info": ("01", "def get_memory_info():"),
+    "write_file": ("01", "def write_file_in(folder, file_name, text):"),
+    "UnsafeWriteError": ("01", "raise ValueError(f\"refused {file_name!r}: '..' would leave the folder\")"),
+    "memory_percent": ("01", 'percent = (run_b["total"] - run_b["available"]) / run_b["total"] * 100'),
+    "RUN_B_PROMPT": ("03", '"content": "需要帮我计算电脑的内存使用率和具体的使用情况'),
+    "exchanges": ("03", "raw = client.chat.completions.with_raw_response.create("),
+    "run_conversation": ("06", "def run_loop("),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
 BEYOND: dict[str, tuple[str, str]] = {
     # lessons 02-09 (02, 07, 09)
     "token_bars": ("02", "a drawing helper beyond the lessons' subject"),
+    # lessons 00-03
+    "setup": ("00", "`setup` is plumbing beyond the lessons' subject"),
+    "workspace": ("00", "`workspace` only names the folder that files are written into"),
+    "show_transcript": ("00", "drawing helpers that only display what your code already holds"),
+    "sequence_diagram": ("00", "drawing helpers that only display what your code already holds"),
+    "side_by_side": ("03", "`side_by_side` is a display helper beyond the lessons"),
 }
 
 

@@ -1,10 +1,10 @@
 """The list of lessons, and what is generated from it: navigation cells and the README's table.
 
 ``python -m helpers contents`` rewrites, from ``LESSONS`` alone, the last cell
-of every notebook (``prev | contents | next``, tagged ``navigation``), any
-markdown cell tagged ``contents`` (lesson 00's table of lessons), and the table
-between the contents markers in README.md. It can be re-run at any time:
-a second run changes nothing.
+of every notebook (``prev | contents | next``, tagged ``navigation``) and the
+table between the contents markers in README.md, the one table of lessons (the
+navigation cells link to it). It can be re-run at any time: a second run
+changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import nbformat
 from ..settings import ROOT
 
 NAV_TAG = "navigation"
-CONTENTS_TAG = "contents"
 START, END = "<!-- contents:start -->", "<!-- contents:end -->"
 
 
@@ -160,9 +159,6 @@ def update_notebook(path: Path, index: int) -> bool:
     text = path.read_text(encoding="utf-8")
     nb = nbformat.reads(text, as_version=4)
     cells = [c for c in nb.cells if NAV_TAG not in c.metadata.get("tags", [])]
-    for cell in cells:
-        if CONTENTS_TAG in cell.metadata.get("tags", []):
-            cell.source = f"## Contents\n\n{contents_table(folder='')}"
     cells.append(nbformat.v4.new_markdown_cell(navigation(index), id=NAV_TAG, metadata={"tags": [NAV_TAG]}))
     nb.cells = cells
     new = nbformat.writes(nb) + "\n"

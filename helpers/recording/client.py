@@ -4,7 +4,8 @@ Every lesson's first code cell calls ``setup("<notebook stem>")``. In replay it
 plays the lesson's cassette and touches no network; in live mode it talks to
 the provider; in record mode it talks to the provider and writes what happened
 into a scratch cassette that ``python -m helpers record`` moves into place once
-the whole lesson has succeeded. Lesson 00 explains the modes.
+the whole lesson has succeeded. The README explains the modes; lesson 03 builds
+the same client by hand.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ In a notebook, a lesson that cannot reach its provider, whose key is refused,
 whose request is not in its cassette, or whose live request meets a 400 a
 model or mode is known for, stops with one line that says what was tried and
 what to check. Elsewhere (scripts, tests) the exceptions are
-raised as usual. Lesson 00 shows the modes these messages refer to.
+raised as usual. The README's "Modes and providers" shows the modes these messages refer to.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ DEEPSEEK_V1 = "https://api-docs.deepseek.com/ (earlier version of the same page:
 VLLM_SERVER = "https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html"
 VLLM_TOOLS = "https://docs.vllm.ai/en/latest/features/tool_calling/"
 OLLAMA = "https://docs.ollama.com/api/openai-compatibility"
-ALL = ("README table", "00 table", "settings")
+ALL = ("README table", "03 table", "settings")
 
 
 def _endpoint(provider: str, base_url: str, key_env: str, model: str, sources: tuple[str, str, str]) -> tuple:
@@ -99,7 +99,7 @@ ENDPOINTS: tuple[Claim, ...] = (
         source=DEEPSEEK_FIRST + " (footnote 1: deepseek-v4-flash is a legacy name served by V4.1 Flash)",
         checked=CHECKED,
         sure="documented",
-        shown_in=("00", "README"),
+        shown_in=("03", "README"),
         models=("deepseek-flash",),
     ),
     Claim(
@@ -112,7 +112,7 @@ ENDPOINTS: tuple[Claim, ...] = (
         source="https://api-docs.deepseek.com/news/news260424",
         checked=CHECKED,
         sure="documented",
-        shown_in=("00",),
+        shown_in=("03",),
         models=("deepseek-chat", "deepseek-reasoner"),
     ),
 )

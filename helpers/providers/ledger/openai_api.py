@@ -1,4 +1,4 @@
-"""What OpenAI's API and its Python SDK do, as lessons 00, 07, 09, 10 and 13-17 state it."""
+"""What OpenAI's API and its Python SDK do, as lessons 03, 07, 09, 10 and 13-17 state it."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ OPENAI: tuple[Claim, ...] = (
         source="dotnet/extensions#7407; TheR1D/shell_gpt#801; pipecat-ai/pipecat#4043; "
         "openai/openai-openapi#541; GEMISIS/leviath#333",
         sure="reported",
-        shown_in=("00", "09", "13"),
+        shown_in=("03", "09", "13"),
         models=("gpt-5.4",),
     ),
     _openai(
@@ -64,7 +64,7 @@ OPENAI: tuple[Claim, ...] = (
         says="message.refusal",
         source=f"{STRUCTURED}#refusals; openai/openai-agents-js#1686",
         sure="documented",
-        shown_in=("10", "15"),
+        shown_in=("03", "10", "15"),
     ),
     _openai(
         "refusal_content_part",
