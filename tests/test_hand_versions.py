@@ -28,10 +28,25 @@ STEMS = [lesson.stem for lesson in LESSONS]
 PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
-HAND: dict[str, tuple[str, str]] = {}
+HAND: dict[str, tuple[str, str]] = {
+    # lessons 04-06
+    "show_json": ("04", "print(json.dumps(memory_message, indent=2, ensure_ascii=False))"),
+    "run_tool_call": ("04", "def tool_message(call, functions):"),
+    "run_tool_calls": ("04", "def tool_message(call, functions):"),
+    "check_conversation": ("05", "def rule_breaks(messages):"),
+    "ConversationError": ("05", "def rule_breaks(messages):"),
+    "run_conversation": ("06", "def run_loop("),
+    "MaxTurnsExceeded": ("06", 'raise RuntimeError(f"the model still called tools after {max_turns} turns'),
+    "practice_client": ("06", "transport = httpx2.MockTransport(handler)"),
+    "check_tool_loop": ("06", 'assert received[-1]["messages"] == test_messages[:-1]'),
+}
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
-BEYOND: dict[str, tuple[str, str]] = {}
+BEYOND: dict[str, tuple[str, str]] = {
+    # lessons 04-06
+    "stepper": ("06", "`stepper` is beyond the lessons"),
+    "cassette_metadata": ("06", "`cassette_metadata` is beyond the lessons"),
+}
 
 
 def parsed(source: str) -> ast.Module:
