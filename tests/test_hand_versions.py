@@ -44,6 +44,15 @@ HAND: dict[str, tuple[str, str]] = {
     "RUN_B_PROMPT": ("03", '"content": "需要帮我计算电脑的内存使用率和具体的使用情况'),
     "exchanges": ("03", "raw = client.chat.completions.with_raw_response.create("),
     "run_conversation": ("06", "def run_loop("),
+    # lessons 04-06
+    "show_json": ("04", "print(json.dumps(memory_message, indent=2, ensure_ascii=False))"),
+    "run_tool_call": ("04", "def tool_message(call, functions):"),
+    "run_tool_calls": ("04", "def tool_message(call, functions):"),
+    "check_conversation": ("05", "def rule_breaks(messages):"),
+    "ConversationError": ("05", "def rule_breaks(messages):"),
+    "MaxTurnsExceeded": ("06", 'raise RuntimeError(f"the model still called tools after {max_turns} turns'),
+    "practice_client": ("06", "transport = httpx2.MockTransport(handler)"),
+    "check_tool_loop": ("06", 'assert received[-1]["messages"] == test_messages[:-1]'),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
@@ -56,6 +65,9 @@ BEYOND: dict[str, tuple[str, str]] = {
     "show_transcript": ("00", "drawing helpers that only display what your code already holds"),
     "sequence_diagram": ("00", "drawing helpers that only display what your code already holds"),
     "side_by_side": ("03", "`side_by_side` is a display helper beyond the lessons"),
+    # lessons 04-06
+    "stepper": ("06", "`stepper` is beyond the lessons"),
+    "cassette_metadata": ("06", "`cassette_metadata` is beyond the lessons"),
 }
 
 
