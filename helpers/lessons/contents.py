@@ -57,8 +57,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "06_the_loop",
         "The loop",
-        "the loop by hand, then packaged; the conversation drawn and stepped through; both branches of "
-        "the rule; `finish_reason`, the turn limit, failed requests; your own loop, checked",
+        "the loop by hand, then packaged; the conversation stepped through; both branches of the rule; "
+        "the turn limit; a fake model to test your loop offline; failed requests; your own loop, checked",
     ),
     Lesson(
         "07_parallel_calls_and_tool_choice",
