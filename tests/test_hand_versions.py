@@ -28,10 +28,29 @@ STEMS = [lesson.stem for lesson in LESSONS]
 PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
-HAND: dict[str, tuple[str, str]] = {}
+HAND: dict[str, tuple[str, str]] = {
+    # lessons 11-14
+    "Approval": ("11", "def ask_by_hand(call, answer=input):"),
+    "decision_message": ("11", 'def decision_by_hand(call_id, decision, name, result=""):'),
+    "check_url": ("11", "def check_url_by_hand(url, allowed_hosts):"),
+    "fetch_page": ("11", "def fetch_by_hand(url, allowed_hosts):"),
+    "fetch_allowed_page": ("11", "def fetch_by_hand(url, allowed_hosts):"),
+    "BudgetExceeded": ("11", "def spent(responses, prices):"),
+    "TASKS": ("12", "EN_HIGH = {"),
+    "evaluate": ("12", "def run_task_by_hand(task, client, model):"),
+    "emulated_client": ("12", "def scripted_client(planned, check=None):"),
+    "PROVIDERS": ("13", 'base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",'),
+    "tools_from_functions": ("14", "def tools_by_hand(functions):"),
+    "tool_choice_from_function_call": ("14", "def tool_choice_by_hand(function_call):"),
+    "messages_from_legacy": ("14", "def messages_by_hand(messages):"),
+}
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
-BEYOND: dict[str, tuple[str, str]] = {}
+BEYOND: dict[str, tuple[str, str]] = {
+    # lessons 11-14
+    "score_table": ("12", "`score_table` is beyond the lessons"),
+    "probe": ("13", "are beyond the lessons"),
+}
 
 
 def parsed(source: str) -> ast.Module:
