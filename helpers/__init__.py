@@ -33,9 +33,9 @@ Each helper packages something a lesson first writes out by hand:
   (lesson 11): a web page as a tool result, and an allow-list of hosts.
 - ``Task``, ``TASKS``, ``run_task``, ``score``, ``evaluate``, ``score_table``
   (lesson 12): an evaluation scored on the side effect (``python -m helpers eval``).
-- ``probe``, ``Emulation`` (lesson 13): what an OpenAI-compatible endpoint
-  supports, and loopback servers that answer as each provider documents
-  (``python -m helpers probe``).
+- ``probe``, ``Emulation``, ``emulated_client`` (lesson 13): what an
+  OpenAI-compatible endpoint supports, and loopback servers (or an in-process
+  client) that answer as each provider documents (``python -m helpers probe``).
 - ``McpTools``, ``McpError``, ``taped`` (lesson 16): an MCP server's tools started
   over stdio and called from the loop, observations replayed from the tape.
 - ``tools_from_functions``, ``tool_choice_from_function_call``,
@@ -110,6 +110,7 @@ _EXPORTS = {
     "check_url": ".tools.web",
     "count_tokens": ".views.tokenize",
     "decision_message": ".lessons.approval",
+    "emulated_client": ".providers.emulate",
     "evaluate": ".lessons.evaluate",
     "exchanges": ".recording.client",
     "fetch_allowed_page": ".tools.web",

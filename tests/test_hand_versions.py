@@ -53,6 +53,20 @@ HAND: dict[str, tuple[str, str]] = {
     "MaxTurnsExceeded": ("06", 'raise RuntimeError(f"the model still called tools after {max_turns} turns'),
     "practice_client": ("06", "transport = httpx2.MockTransport(handler)"),
     "check_tool_loop": ("06", 'assert received[-1]["messages"] == test_messages[:-1]'),
+    # lessons 11-14
+    "Approval": ("11", "def ask_by_hand(call, answer=input):"),
+    "decision_message": ("11", 'def decision_by_hand(call_id, decision, name, result=""):'),
+    "check_url": ("11", "def check_url_by_hand(url, allowed_hosts):"),
+    "fetch_page": ("11", "def fetch_by_hand(url, allowed_hosts):"),
+    "fetch_allowed_page": ("11", "def fetch_by_hand(url, allowed_hosts):"),
+    "BudgetExceeded": ("11", "def spent(responses, prices):"),
+    "TASKS": ("12", "EN_HIGH = {"),
+    "evaluate": ("12", "def run_task_by_hand(task, client, model):"),
+    "emulated_client": ("12", "def scripted_client(planned, check=None):"),
+    "PROVIDERS": ("13", 'base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",'),
+    "tools_from_functions": ("14", "def tools_by_hand(functions):"),
+    "tool_choice_from_function_call": ("14", "def tool_choice_by_hand(function_call):"),
+    "messages_from_legacy": ("14", "def messages_by_hand(messages):"),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
@@ -68,6 +82,9 @@ BEYOND: dict[str, tuple[str, str]] = {
     # lessons 04-06
     "stepper": ("06", "`stepper` is beyond the lessons"),
     "cassette_metadata": ("06", "`cassette_metadata` is beyond the lessons"),
+    # lessons 11-14
+    "score_table": ("12", "`score_table` is beyond the lessons"),
+    "probe": ("13", "are beyond the lessons"),
 }
 
 

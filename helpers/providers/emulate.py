@@ -5,7 +5,8 @@ shaped as the provider shapes its replies (``shapes.py``), as JSON or, with
 ``stream: true``, as server-sent events; it refuses, in the provider's error
 format, what the provider documents refusing (a ``tool_choice`` form, a
 tool-calling message sent back without its reasoning, a call id not of its own form); and ``/responses``
-exists only where the provider has it. Built on ``recording.loopback``.
+exists only where the provider has it. Built on ``recording.loopback``;
+``emulated_client`` answers the same way in this process, with no server.
 
 Example:
     >>> with Emulation("dashscope") as server:  # doctest: +SKIP
@@ -14,10 +15,16 @@ Example:
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from typing import Any
 
+import httpx2
+import openai
+
 from ..recording.loopback import LoopbackServer, Reply, Script
+from ..settings import PROVIDERS
 from . import shapes
 from .facts import BEHAVIOURS, Behaviour
 from .ledger import claim
@@ -128,20 +135,59 @@ class Emulation(LoopbackServer):
 
     def _reply(self, path: str, body: Any) -> Reply:
         """Answer one request as the provider would."""
-        behaviour = self.behaviour
-        if not isinstance(body, dict):
-            return Reply(body=shapes.error(behaviour, 400, "the body is not a JSON object"), status=400)
-        if path.endswith("/responses"):
-            if behaviour.responses:
-                return Reply(body=_responses_reply(body))
-            return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
-        if not path.endswith("/chat/completions"):
-            return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
-        problem = refusal(behaviour, body)
-        if problem:
-            return Reply(body=shapes.error(behaviour, 400, problem), status=400)
-        request = len(self.requests)
-        decision = decide(body, behaviour)
-        if body.get("stream"):
-            return Reply(sse=shapes.chunks(behaviour, decision, body, request))
-        return Reply(body=shapes.completion(behaviour, decision, body, request))
+        return answer(self.behaviour, path, body, len(self.requests))
+
+
+def answer(behaviour: Behaviour, path: str, body: Any, request: int) -> Reply:
+    """One reply as the provider would send it: ``request`` counts the requests so far, this one included."""
+    if not isinstance(body, dict):
+        return Reply(body=shapes.error(behaviour, 400, "the body is not a JSON object"), status=400)
+    if path.endswith("/responses"):
+        if behaviour.responses:
+            return Reply(body=_responses_reply(body))
+        return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
+    if not path.endswith("/chat/completions"):
+        return Reply(body=shapes.error(behaviour, 404, f"{path} not found"), status=404)
+    problem = refusal(behaviour, body)
+    if problem:
+        return Reply(body=shapes.error(behaviour, 400, problem), status=400)
+    decision = decide(body, behaviour)
+    if body.get("stream"):
+        return Reply(sse=shapes.chunks(behaviour, decision, body, request))
+    return Reply(body=shapes.completion(behaviour, decision, body, request))
+
+
+def emulated_client(provider: str) -> tuple[openai.OpenAI, str]:
+    """A client whose requests ``provider``'s emulation answers in this process, and the model to ask.
+
+    No server starts: the client's transport is a function (``httpx2.MockTransport``)
+    that answers with the same bytes ``Emulation(provider)`` sends. Its host,
+    ``<provider>.emulation.invalid``, is under ``.invalid``, so a lesson's cassette
+    neither records nor replays it, in any mode.
+
+    Example:
+        >>> client, model = emulated_client("deepseek")
+        >>> client.base_url.host
+        'deepseek.emulation.invalid'
+    """
+    behaviour = BEHAVIOURS[provider]
+    requests = itertools.count(1)
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        try:
+            body = json.loads(request.content)
+        except ValueError:
+            body = request.content.decode("utf-8", errors="replace")
+        reply = answer(behaviour, request.url.path, body, next(requests))
+        if reply.sse is None:
+            return httpx2.Response(reply.status, json=reply.body, headers=reply.headers)
+        events = [f"data: {json.dumps(event, ensure_ascii=False)}\n\n" for event in reply.sse]
+        text = "".join(events) + ("data: [DONE]\n\n" if reply.sse_done else "")
+        headers = {**reply.headers, "content-type": "text/event-stream"}
+        return httpx2.Response(reply.status, content=text.encode("utf-8"), headers=headers)
+
+    http = openai.DefaultHttpx2Client(transport=httpx2.MockTransport(handle))
+    base_url = f"http://{provider}.emulation.invalid/v1"
+    client = openai.OpenAI(base_url=base_url, api_key="sk-test", max_retries=0, http_client=http)
+    model = PROVIDERS[provider].default_model if provider in PROVIDERS else behaviour.model
+    return client, model or provider

@@ -1,12 +1,12 @@
 """``python -m helpers.providers.scenario gemini mistral``: the memory scenario on emulations.
 
 Lesson 13 runs its one loop, ``run_conversation``, against providers it has no
-cassette for, through their emulations. It runs them in a process of its own:
-a lesson's cassette answers every request its own process sends, loopback
-included. Each line says how many turns the loop took and which tools it
-called, the same on every machine (not which file was written: that depends on
-the memory reading). A request the provider refuses is one line, as a live
-lesson cell says it (``recording.errors.explain``).
+cassette for, on ``emulated_client`` in its own kernel; this command does the
+same from a terminal, over each emulation's loopback server. Each line says
+how many turns the loop took and which tools it called, the same on every
+machine (not which file was written: that depends on the memory reading).
+A request the provider refuses is one line, as a live lesson cell says it
+(``recording.errors.explain``).
 
 Examples:
     python -m helpers.providers.scenario gemini openrouter mistral

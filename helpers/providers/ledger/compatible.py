@@ -102,7 +102,7 @@ COMPATIBLE: tuple[Claim, ...] = (
         says="parallel_tool_calls",
         source=QWEN_FC + " (parallel_tool_calls, default false)",
         sure="documented",
-        shown_in=("07",),
+        shown_in=("07", "13"),
         behaviour="parallel",
     ),
     _claim(
