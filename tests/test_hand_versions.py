@@ -28,10 +28,18 @@ STEMS = [lesson.stem for lesson in LESSONS]
 PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
-HAND: dict[str, tuple[str, str]] = {}
+HAND: dict[str, tuple[str, str]] = {
+    # lessons 08-10
+    "assemble_stream": ("08", "def assemble(chunks):"),
+    "StreamAssembler": ("08", "def assemble(chunks):"),
+    "IncompleteResponse": ("08", 'if finish_reason in ("length", "content_filter"):'),
+}
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
-BEYOND: dict[str, tuple[str, str]] = {}
+BEYOND: dict[str, tuple[str, str]] = {
+    # lessons 08-10
+    "LiveArguments": ("08", "beyond the lessons: a drawing helper that only displays"),
+}
 
 
 def parsed(source: str) -> ast.Module:
