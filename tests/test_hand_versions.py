@@ -67,6 +67,10 @@ HAND: dict[str, tuple[str, str]] = {
     "tools_from_functions": ("14", "def tools_by_hand(functions):"),
     "tool_choice_from_function_call": ("14", "def tool_choice_by_hand(function_call):"),
     "messages_from_legacy": ("14", "def messages_by_hand(messages):"),
+    # lessons 08-10
+    "assemble_stream": ("08", "def assemble(chunks):"),
+    "StreamAssembler": ("08", "def assemble(chunks):"),
+    "IncompleteResponse": ("08", 'if finish_reason in ("length", "content_filter"):'),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
@@ -85,6 +89,8 @@ BEYOND: dict[str, tuple[str, str]] = {
     # lessons 11-14
     "score_table": ("12", "`score_table` is beyond the lessons"),
     "probe": ("13", "are beyond the lessons"),
+    # lessons 08-10
+    "LiveArguments": ("08", "beyond the lessons: a drawing helper that only displays"),
 }
 
 
