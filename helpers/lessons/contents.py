@@ -69,8 +69,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         "08_streaming_tool_calls",
         "Streaming tool calls",
-        "tool-call deltas assembled by `index`, by hand and with the SDK, and watched as they arrive; "
-        "what compatible servers send differently",
+        "tool-call deltas assembled by hand, then made to survive each quirk compatible servers send; "
+        "where the SDK's stream helper breaks; a streamed loop by hand, run to the end",
     ),
     Lesson(
         "09_the_responses_api",
@@ -82,7 +82,7 @@ LESSONS: tuple[Lesson, ...] = (
         "10_when_things_go_wrong",
         "When things go wrong",
         "the model's mistakes answered and corrected; cut-off, filtered and refused replies; "
-        "429, 500 and 400 replayed; timeouts; the turn limit",
+        "429, 500 and 400 replayed; timeouts; streams that break or are cut short; the turn limit",
     ),
     Lesson(
         "11_safe_tools",
