@@ -28,10 +28,18 @@ STEMS = [lesson.stem for lesson in LESSONS]
 PREVIEW = "built by hand in lessons 01"  # lesson 00's prose says so
 
 # helper: (lesson number, a line of the hand-written version in that lesson's code)
-HAND: dict[str, tuple[str, str]] = {}
+HAND: dict[str, tuple[str, str]] = {
+    # lessons 15-17
+    "McpTools": ("16", "async def call_on_server(session, call):"),
+    "async_twin": ("17", "class ThroughSyncClient(httpx2.AsyncBaseTransport):"),
+}
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
-BEYOND: dict[str, tuple[str, str]] = {}
+BEYOND: dict[str, tuple[str, str]] = {
+    # lessons 15-17
+    "mcp_server": ("16", "Writing a server is beyond these lessons"),
+    "taped": ("16", "Like the rest of replay, `taped` is beyond the lessons."),
+}
 
 
 def parsed(source: str) -> ast.Module:
