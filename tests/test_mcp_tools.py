@@ -83,6 +83,8 @@ def test_a_server_opened_without_with_serves_until_closed_and_closes_once(tmp_pa
     monkeypatch.setenv("LESSONS_WORKDIR", str(tmp_path))
     server = McpTools(SERVER).open()
     try:
+        with pytest.raises(McpError, match=r"^the MCP server is already running: close\(\) it before"):
+            server.open()
         assert server.call("write_file", {"file_name": "a.txt", "text": "one"}) == ""
         assert server.call("write_file", {"file_name": "b.txt", "text": "two"}) == ""  # a later "cell"
     finally:

@@ -120,8 +120,11 @@ class McpTools:
         """Start the server and list its tools; returns this object.
 
         Raises:
-            McpError: The server did not start, or list its tools, within ``start_timeout``.
+            McpError: This server is already running, or did not start and list its tools
+                within ``start_timeout``.
         """
+        if self._running():
+            raise McpError("the MCP server is already running: close() it before opening it again")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp-client", daemon=True)
         self._thread.start()
@@ -145,8 +148,12 @@ class McpTools:
 
     def close(self) -> None:
         """Stop the server; calling it again does nothing."""
-        if getattr(self, "_thread", None) is not None and self._thread.is_alive():
+        if self._running():
             self._close()
+
+    def _running(self) -> bool:
+        thread = getattr(self, "_thread", None)
+        return thread is not None and thread.is_alive()
 
     async def _serve(self) -> None:
         """Start the server, list its tools, and keep the session open until told to stop."""
@@ -171,8 +178,7 @@ class McpTools:
         Raises:
             McpError: The server is not running, or the call did not finish within ``call_timeout``.
         """
-        thread = getattr(self, "_thread", None)
-        if thread is None or not thread.is_alive():
+        if not self._running():
             raise McpError(f"the MCP server is not running: open() it before calling {name}")
         call = self.session.call_tool(name, arguments, read_timeout_seconds=self.call_timeout)
         try:
