@@ -71,6 +71,9 @@ HAND: dict[str, tuple[str, str]] = {
     "assemble_stream": ("08", "def assemble(chunks):"),
     "StreamAssembler": ("08", "def assemble(chunks):"),
     "IncompleteResponse": ("08", 'if finish_reason in ("length", "content_filter"):'),
+    # lessons 15-17
+    "McpTools": ("16", "async def call_on_server(session, call):"),
+    "async_twin": ("17", "class ThroughSyncClient(httpx2.AsyncBaseTransport):"),
 }
 
 # helper: (lesson number, words of that lesson's prose saying it is beyond the lessons)
@@ -91,6 +94,9 @@ BEYOND: dict[str, tuple[str, str]] = {
     "probe": ("13", "are beyond the lessons"),
     # lessons 08-10
     "LiveArguments": ("08", "beyond the lessons: a drawing helper that only displays"),
+    # lessons 15-17
+    "mcp_server": ("16", "Writing a server is beyond these lessons"),
+    "taped": ("16", "Like the rest of replay, `taped` is beyond the lessons."),
 }
 
 

@@ -79,6 +79,24 @@ def test_an_observation_is_read_from_the_tape_in_replay():
         use_tape(None)
 
 
+def test_a_server_opened_without_with_serves_until_closed_and_closes_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_WORKDIR", str(tmp_path))
+    server = McpTools(SERVER).open()
+    try:
+        with pytest.raises(McpError, match=r"^the MCP server is already running: close\(\) it before"):
+            server.open()
+        assert server.call("write_file", {"file_name": "a.txt", "text": "one"}) == ""
+        assert server.call("write_file", {"file_name": "b.txt", "text": "two"}) == ""  # a later "cell"
+    finally:
+        server.close()
+    server.close()  # a second close does nothing
+    assert not server._thread.is_alive()
+    stopped = r"^the MCP server is not running: open\(\) it before calling write_file$"
+    with pytest.raises(McpError, match=stopped):
+        server.call("write_file", {"file_name": "c.txt", "text": "three"})
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
 def test_the_poisoned_server_carries_its_instruction_in_the_description():
     with McpTools([*SERVER, "--poisoned"]) as server:
         assert server.tools[0]["function"]["description"].endswith(POISON)

@@ -73,7 +73,8 @@ class McpTools:
     """An MCP server started over stdio, its tools as OpenAI definitions and as functions.
 
     Use it as a context manager: entering starts the server and lists its tools,
-    leaving stops it.
+    leaving stops it. To keep one server across several notebook cells, call
+    ``open()`` instead, and ``close()`` when done.
 
     Args:
         command: The server's command line, such as
@@ -110,10 +111,25 @@ class McpTools:
         self.functions: dict[str, Callable[..., str]] = {}
 
     def __enter__(self) -> McpTools:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> McpTools:
+        """Start the server and list its tools; returns this object.
+
+        Raises:
+            McpError: This server is already running, or did not start and list its tools
+                within ``start_timeout``.
+        """
+        if self._running():
+            raise McpError("the MCP server is already running: close() it before opening it again")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mcp-client", daemon=True)
         self._thread.start()
-        self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        # Held open for the server's life, closed by _close.
+        self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._ready: concurrent.futures.Future[list[Any]] = concurrent.futures.Future()
         self._serving = asyncio.run_coroutine_threadsafe(self._serve(), self._loop)
         try:
@@ -130,8 +146,14 @@ class McpTools:
         self.functions = {tool.name: self._function(tool) for tool in self.listed}
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._close()
+    def close(self) -> None:
+        """Stop the server; calling it again does nothing."""
+        if self._running():
+            self._close()
+
+    def _running(self) -> bool:
+        thread = getattr(self, "_thread", None)
+        return thread is not None and thread.is_alive()
 
     async def _serve(self) -> None:
         """Start the server, list its tools, and keep the session open until told to stop."""
@@ -154,8 +176,10 @@ class McpTools:
         """Call one tool and return the text for the model (observations through the tape).
 
         Raises:
-            McpError: The call did not finish within ``call_timeout``.
+            McpError: The server is not running, or the call did not finish within ``call_timeout``.
         """
+        if not self._running():
+            raise McpError(f"the MCP server is not running: open() it before calling {name}")
         call = self.session.call_tool(name, arguments, read_timeout_seconds=self.call_timeout)
         try:
             result = asyncio.run_coroutine_threadsafe(call, self._loop).result(self.call_timeout + 1)

@@ -29,6 +29,18 @@ OPENAI: tuple[Claim, ...] = (
         models=("gpt-5.4",),
     ),
     _openai(
+        "prompt_cache_key",
+        "responses",
+        scope="requests to recent models; prompt caching is automatic, prompt_cache_key optional",
+        value="OpenAI routes a request by a hash of its prompt's start to servers that recently processed "
+        "it, where a cached start costs less; prompt_cache_key is a label hashed with that start to send "
+        "similar requests together",
+        says="prompt caching",
+        source="https://developers.openai.com/docs/guides/prompt-caching",
+        sure="documented",
+        shown_in=("17",),
+    ),
+    _openai(
         "chat_tools_with_reasoning",
         "chat.completions",
         scope="reasoning models from gpt-5.4 on, with function tools and reasoning on",
