@@ -44,19 +44,23 @@ def pytest_ignore_collect(collection_path, config):
 # The files that take longest start first (under pytest-xdist, each file runs
 # whole on one worker, in this order), so that no worker is left with a long file
 # while the other has finished: the browser test beside everything else, then the
-# files that take 4 s or more, then the other lessons. Seconds measured one file at
-# a time, with `python -m pytest -n0 --durations=0 --ignore=tests/test_browser.py`.
+# files that take 4 s or more, then the lessons that take 2.5 s or more, then the
+# rest. Seconds measured one file at a time, with
+# `python -m pytest -n0 --durations=0 --ignore=tests/test_browser.py` (tests) and
+# `python -m pytest -q notebooks --durations=0` (lessons, cell times added up).
 FIRST = (
     "tests/test_browser.py",  # 150-170 s
     "tests/test_record.py",  # 17 s
     "tests/test_record_kill.py",  # 10 s
-    "notebooks/12_",  # 8 s
-    "notebooks/07_",  # 8 s
     "tests/test_errors.py",  # 7 s
-    "notebooks/10_",  # 5 s
+    "notebooks/16_",  # 6.7 s
+    "notebooks/12_",  # 4.5 s
     "tests/test_published.py",  # 4.5 s
-    "notebooks/13_",  # 4.5 s
-    "notebooks/",  # 2-3.5 s each
+    "notebooks/07_",  # 4.2 s
+    "notebooks/17_",  # 3.3 s
+    "notebooks/10_",  # 2.8 s
+    "notebooks/15_",  # 2.7 s
+    "notebooks/",  # 1.6-2.5 s each
 )
 
 
