@@ -8,7 +8,9 @@ lesson that needs more is split.
 A pointer to a part of another lesson is a link with an anchor,
 ``[lesson 05's Try next](05_return_the_result.ipynb#Try-next)``: the anchor must
 be a heading of that lesson, as JupyterLab names it, so a lesson named for a
-topic contains it.
+topic contains it. A pointer in plain words, "lesson 04's dispatcher" or
+"lesson 08's `StreamAssembler`", is held to the same promise: the word or name
+after it must appear in that lesson.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FENCED = re.compile(r"```.*?```", re.S)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 WORD = re.compile(r"[\w'’.-]*\w[\w'’.-]*")
 LINK = re.compile(r"\]\((?:\./)?(\d\d_\w+)\.ipynb(?:#([^)\s]*))?\)")
+NAMED = re.compile(r"[Ll]esson (\d\d)'s (`[^`]+`|\w+)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 
 
@@ -86,3 +89,17 @@ def test_every_anchored_link_to_a_lesson_finds_its_heading():
                 elif mark and mark not in known[target]:
                     broken.append(f"{stem}: {target}#{mark} names no heading of {target}")
     assert not broken, "\n".join(broken)
+
+
+def test_a_lesson_named_for_a_topic_holds_it():
+    texts = {stem[:2]: nbformat.read(path, as_version=4) for stem, path in NOTEBOOKS.items()}
+    texts = {n: "\n".join(c.source for c in nb.cells).lower() for n, nb in texts.items()}
+    missing = []
+    for stem, path in NOTEBOOKS.items():
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "markdown":
+                continue
+            for number, topic in NAMED.findall(cell.source):
+                if number not in texts or topic.strip("`").lower() not in texts[number]:
+                    missing.append(f"{stem}: lesson {number}'s {topic}, which lesson {number} never mentions")
+    assert not missing, "\n".join(missing)
