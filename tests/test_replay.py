@@ -8,15 +8,17 @@ from pathlib import Path
 import httpx2
 import pytest
 import vcr
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import ROOT, completion
+from support import META, ROOT, completion
 from vcr.cassette import Cassette
 from vcr.matchers import get_matchers_results
 from vcr.request import Request as VcrRequest
 from vcr.stubs.httpx_stubs import _deserialize_response
 
 from helpers.recording.cassettes import make_vcr, read_cassette
+from helpers.recording.client import current_session, setup
 from helpers.recording.loopback import LoopbackServer, Reply, Script
 from helpers.recording.matching import Request, results
 from helpers.recording.replay import Player, Unplayable, as_httpx
@@ -128,3 +130,24 @@ def test_a_recording_replays_through_the_player_streams_included(tmp_path, monke
         assert (replayed.status_code, replayed.read()) == (original.status_code, original.read())
         assert replayed.headers["content-type"] == original.headers["content-type"]
     assert sent[1].headers["content-type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize(
+    ("interaction", "missing"),
+    [
+        ({"request": {"method": "POST"}}, "request uri, body, headers"),
+        ("not a mapping", "request method, uri, body, headers"),
+    ],
+)
+def test_a_malformed_cassette_is_refused_in_one_line(tmp_path, monkeypatch, interaction, missing):
+    monkeypatch.setenv("LESSONS_CASSETTE_DIR", str(tmp_path))
+    monkeypatch.setenv("LESSONS_MODE", "replay")
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump({"interactions": [interaction], "metadata": META}), encoding="utf-8")
+    client, model = setup("demo")
+    with pytest.raises(ValueError) as caught:
+        client.chat.completions.create(model=model, messages=[])
+    current_session().close()
+    assert (
+        str(caught.value) == f"demo.yaml: interaction 1 has no {missing} (python -m helpers check lists all)"
+    )

@@ -71,6 +71,30 @@ def _as_bytes(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _parts(recorded: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An interaction's request and response as replay reads them, or one line naming a missing field."""
+    request, response = (
+        recorded.get(p) if isinstance(recorded, dict) else None for p in ("request", "response")
+    )
+    old = isinstance(response, dict) and "status_code" in response  # vcrpy's format before 2.0
+    shape = {
+        "request": (request, ("method", "uri", "body", "headers")),
+        "response": (
+            response,
+            ("status_code", "headers", "content") if old else ("status", "headers", "body"),
+        ),
+    }
+    for part, (value, fields) in shape.items():
+        missing = [f for f in fields if not isinstance(value, dict) or f not in value]
+        if missing:
+            raise ValueError(
+                f"{where} has no {part} {', '.join(missing)} (python -m helpers check lists all)"
+            )
+    if not old and not (isinstance(response["body"], dict) and "string" in response["body"]):
+        raise ValueError(f"{where} has no response body string (python -m helpers check lists all)")
+    return request, response
+
+
 class Player:
     """A cassette's recorded interactions, played as vcrpy plays them in replay.
 
@@ -89,16 +113,12 @@ class Player:
         self._hook: Callable[[Request], Request | None] = rewrite_host(sent_base, public_base, paths)
         self.interactions: list[Interaction] = []
         found = path.is_file() and path.stat().st_size > 0
-        for recorded in read_cassette(path)["interactions"] if found else []:
-            if not isinstance(recorded, dict) or not {"request", "response"} <= recorded.keys():
-                raise ValueError(f"{path} holds an interaction without a request and a response")
-            raw = recorded["request"]
-            request = self._scrubbed(
-                Request(raw["method"], raw["uri"], raw.get("body"), raw.get("headers") or {})
-            )
+        for number, recorded in enumerate(read_cassette(path)["interactions"] if found else [], 1):
+            raw, response = _parts(recorded, f"{path.name}: interaction {number}")
+            request = self._scrubbed(Request(raw["method"], raw["uri"], raw["body"], raw["headers"]))
             if request is None:
                 continue  # vcrpy's append drops what the hook drops
-            response = scrub_response(_decoded(_as_bytes(copy.deepcopy(recorded["response"]))), paths)
+            response = scrub_response(_decoded(_as_bytes(copy.deepcopy(response))), paths)
             self.interactions.append(Interaction(request, response))
 
     def _scrubbed(self, request: Request) -> Request | None:
