@@ -17,10 +17,10 @@ from vcr.matchers import get_matchers_results
 from vcr.request import Request as VcrRequest
 from vcr.stubs.httpx_stubs import _deserialize_response
 
-from helpers.recording.cassettes import make_vcr, read_cassette
+from helpers.recording.cassettes import MATCH_ON, make_vcr, read_cassette
 from helpers.recording.client import current_session, setup
 from helpers.recording.loopback import LoopbackServer, Reply, Script
-from helpers.recording.matching import Request, results
+from helpers.recording.matching import MATCHERS, Request, results
 from helpers.recording.replay import Player, Unplayable, as_httpx
 from helpers.settings import PROVIDERS
 
@@ -95,7 +95,8 @@ def test_the_matchers_accept_and_refuse_what_vcrpys_do(methods, paths, kinds, pa
         (method, f"https://api.openai.com{path}", body, {"Content-Type": kind} if kind else {})
         for method, path, body, kind in zip(methods, paths, pair, kinds, strict=True)
     )
-    matchers = [vcr.matchers.method, vcr.matchers.path, vcr.matchers.body]
+    assert tuple(MATCHERS) == MATCH_ON  # the configuration vcrpy records with
+    matchers = [getattr(vcr.matchers, name) for name in MATCH_ON]
     assert results(Request(*sent), Request(*recorded)) == get_matchers_results(
         VcrRequest(*sent), VcrRequest(*recorded), matchers
     )
