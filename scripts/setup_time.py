@@ -7,9 +7,9 @@ is printed beside the target of 1.2 s. Then ``python -m helpers --help``, the
 command line's start, is timed the same way.
 
 With ``--first-request``, the lesson's first cell that uses ``client`` is timed
-too, in the same kernel, after the cells before it have run: replay loads vcrpy
-and puts the cassette in use when the first request is sent, so that is where
-the time the setup cell no longer spends shows up.
+too, in the same kernel, after the cells before it have run: replay reads the
+cassette when the first request is sent, so that is where the time the setup
+cell no longer spends shows up.
 
 Usage (from the project's root, in its virtual environment)::
 

@@ -240,4 +240,4 @@ def test_setup_leaves_vcrpy_to_the_first_request():
     env = {k: v for k, v in os.environ.items() if not k.startswith("LESSONS_")}
     env["LESSONS_MODE"] = "replay"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.stdout.splitlines()[1:] == ["False", "True get_memory_info"], done.stderr
+    assert done.stdout.splitlines()[1:] == ["False", "False get_memory_info"], done.stderr

@@ -24,11 +24,10 @@ from .redact import machine_paths, redact
 from .yamlstream import Unreadable, check_depth
 
 # vcrpy is imported where it is used, not here: importing it takes 0.2-0.3 s (it
-# patches requests, urllib3, httpx and more), and a lesson's setup cell only reads
-# its cassette's metadata; replay loads vcrpy with the lesson's first request.
+# patches requests, urllib3, httpx and more). Recording and serve use it; replay
+# does without it (``helpers.recording.replay``).
 if TYPE_CHECKING:
     import vcr
-    from vcr.errors import CannotOverwriteExistingCassetteException
     from vcr.request import Request
 
 MATCH_ON = ("method", "path", "body")
@@ -276,15 +275,19 @@ def _closest(request: Request, similar: Iterable[tuple[Any, Any, list[tuple[str,
     return min((f for f in found if f), key=len, default="")
 
 
-def explain_miss(err: CannotOverwriteExistingCassetteException, lesson: str) -> str:
-    """Say which cassette missed, how the request differs, and how to re-record."""
-    path = Path(err.cassette.path)
-    request = err.failed_request
+def explain_miss(
+    request: Any, path: Path, similar: Iterable[tuple[Any, Any, list[tuple[str, str]]]], lesson: str
+) -> str:
+    """Say which cassette missed, how the request differs, and how to re-record.
+
+    ``similar`` holds the closest recorded requests, each with the matchers it
+    passed and those it failed with their message (``replay.Player.similar``).
+    """
     lines = [f"Replay: {path.name} holds no response for {request.method} {request.path}."]
     if not path.exists():
         lines.append("This lesson has no cassette yet, so in replay it cannot send requests.")
     else:
-        closest = _closest(request, err.similar_requests)
+        closest = _closest(request, similar)
         if closest:
             lines += ["Compared with the closest recorded request, in this one:", f"  {closest}"]
         lines.append(

@@ -26,9 +26,10 @@ from ..limits import Limits, bounded_http_client
 from ..settings import PROVIDERS, Settings, SettingsError, load_settings
 from ..tools.tape import Tape, use_tape
 from . import errors
-from .cassettes import ReplayMiss, explain_miss, make_vcr, read_cassette
+from .cassettes import ReplayMiss, make_vcr, read_cassette
 from .journal import interrupted
 from .patience import call_limits, client_options
+from .replay import Player, play
 
 REPLAY_KEY = "replay-needs-no-key"
 
@@ -57,8 +58,8 @@ class Session:
     metadata: dict[str, Any] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
     base_url: str = ""
-    _context: Any = None
-    _cassette: Any = None
+    _context: Any = None  # vcrpy's use_cassette, while recording
+    _cassette: Any = None  # vcrpy's Cassette while recording; the replay.Player in replay
 
     def banner(self) -> str:
         """The one line a lesson's setup cell prints."""
@@ -77,8 +78,7 @@ class Session:
             from vcr.serializers.compat import convert_body_to_bytes
 
             self._cassette._save(force=True)  # vcrpy saves only on exit otherwise
-            # Saving turns the bodies held in memory into text; a request sent again
-            # while recording is replayed from memory, and must find bytes there.
+            # Saving turns the bodies in memory into text; a request replayed from them must find bytes.
             for _request, response in self._cassette.data:
                 convert_body_to_bytes(response)
 
@@ -87,31 +87,31 @@ class Session:
         self.flush()
         if self._context is not None:
             self._context.__exit__(None, None, None)
-            self._context = self._cassette = None
+        self._context = self._cassette = None
         use_tape(None)
         self.client.close()
 
 
 class _ReplayTransport(httpx2.MockTransport):
-    """Answers from the cassette only, and turns vcrpy's miss into a ReplayMiss that says how to fix it.
+    """Answers from the cassette only (``replay.Player``), with a ReplayMiss that says how to fix a miss.
 
-    vcrpy answers in place of this transport while the cassette is in use. The
-    transport itself never opens a connection: a request that vcrpy let through
-    would fail here, so replay cannot reach the network (and no TLS context is
+    The transport never opens a connection: a request the cassette does not
+    answer fails here, so replay cannot reach the network (and no TLS context is
     built for it, which saves a fifth of a second in every lesson's setup cell).
 
-    The cassette is put in use by ``before_first_request``, when the first request
-    is sent rather than in the setup cell: that is when vcrpy is imported (0.2-0.3 s).
+    The cassette is read by ``before_first_request``, when the first request is
+    sent rather than in the setup cell: a lesson that sends none never reads it.
     """
 
     def __init__(self, lesson: str) -> None:
         super().__init__(self._refuse)
         self.lesson = lesson
         self.before_first_request: Callable[[], None] | None = None
+        self.player: Player | None = None
         self._lock = threading.Lock()
 
     def _refuse(self, request: httpx2.Request) -> httpx2.Response:
-        """Reached only when no cassette is in use: replay sends nothing anywhere."""
+        """Reached only when no cassette answers: replay sends nothing anywhere."""
         raise ReplayMiss(f"replay sends no request to the network, and no cassette is in use: {request.url}")
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -119,13 +119,11 @@ class _ReplayTransport(httpx2.MockTransport):
             start, self.before_first_request = self.before_first_request, None
             if start is not None:
                 start()
-        from vcr.errors import CannotOverwriteExistingCassetteException
-
-        try:
-            # Looked up now: vcrpy has replaced MockTransport.handle_request while its cassette is in use.
-            return super().handle_request(request)
-        except CannotOverwriteExistingCassetteException as err:
-            raise ReplayMiss(explain_miss(err, self.lesson)) from None
+        if self.player is not None:
+            answer = play(self.player, request, self.lesson)
+            if answer is not None:
+                return answer
+        return super().handle_request(request)
 
 
 def _as_json(content: bytes) -> Any:
@@ -196,14 +194,19 @@ def _start_recording(session: Session, settings: Settings, plan: dict[str, Any])
 
 
 def _use_cassette(session: Session) -> None:
-    """Put the session's cassette in use: vcrpy answers (replay) or records from now on."""
+    """Put the session's cassette in use: vcrpy records from now on."""
     recorder = make_vcr(sent_base=session.base_url, public_base=PROVIDERS[session.provider].base_url)
     session._context = recorder.use_cassette(
-        str(session.cassette),
-        record_mode="none" if session.settings.mode == "replay" else "new_episodes",
-        allow_playback_repeats=True,
+        str(session.cassette), record_mode="new_episodes", allow_playback_repeats=True
     )
     session._cassette = session._context.__enter__()
+
+
+def _play_cassette(session: Session, transport: _ReplayTransport) -> None:
+    """Read the session's cassette: its transport answers from it from now on."""
+    public = PROVIDERS[session.provider].base_url
+    transport.player = Player(session.cassette, sent_base=session.base_url, public_base=public)
+    session._cassette = transport.player
 
 
 def start_session(lesson: str, cassette: str | None = None, settings: Settings | None = None) -> Session:
@@ -248,7 +251,7 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
         if mode == "replay":
-            transport.before_first_request = lambda: _use_cassette(session)
+            transport.before_first_request = lambda: _play_cassette(session, transport)
             use_tape(Tape("replay", metadata.get("tape", {})))
         else:
             _use_cassette(session)
