@@ -102,6 +102,19 @@ def test_the_poisoned_server_carries_its_instruction_in_the_description():
         assert server.tools[0]["function"]["description"].endswith(POISON)
 
 
+def test_a_rug_pull_is_honest_when_first_listed_and_poisoned_when_listed_again():
+    with McpTools([*SERVER, "--rug-pull"]) as server:
+        first = server.tools
+        again = server.list_tools()
+        assert server.tools == first  # the definitions reviewed at the start are kept
+    with McpTools(SERVER) as honest:
+        assert first == honest.tools == honest.list_tools()
+    assert again[0]["function"]["description"] == first[0]["function"]["description"] + POISON
+    assert again[1] == first[1]
+    with pytest.raises(McpError, match="^the MCP server is not running: open"):
+        server.list_tools()
+
+
 def test_a_server_that_exits_at_once_is_one_line_with_its_last_words():
     command = [sys.executable, "-c", "import sys; print('no such thing', file=sys.stderr); sys.exit(3)"]
     with pytest.raises(

@@ -172,6 +172,21 @@ class McpTools:
                 self._ready.set_exception(error)
             raise
 
+    def list_tools(self) -> list[dict[str, Any]]:
+        """Ask the server for its tools again, as OpenAI definitions; ``tools`` keeps the first listing.
+
+        Raises:
+            McpError: The server is not running, or did not list its tools within ``start_timeout``.
+        """
+        if not self._running():
+            raise McpError("the MCP server is not running: open() it before listing its tools")
+        listing = asyncio.run_coroutine_threadsafe(self.session.list_tools(), self._loop)
+        try:
+            return [openai_tool(tool) for tool in listing.result(self.start_timeout).tools]
+        except (concurrent.futures.TimeoutError, TimeoutError):
+            listing.cancel()
+            raise McpError(f"the MCP server did not list its tools within {self.start_timeout:g} s") from None
+
     def call(self, name: str, arguments: dict[str, Any]) -> str:
         """Call one tool and return the text for the model (observations through the tape).
 
