@@ -118,7 +118,8 @@ LESSONS: tuple[Lesson, ...] = (
         "16_tools_over_mcp",
         "Tools over MCP",
         "the article's tools served by an MCP server over stdio: listed, turned into tool definitions by "
-        "hand, called from the loop, then through `McpTools`; what MCP adds; a description changed after review (a rug pull), and pinning",
+        "hand, called from the loop, then through `McpTools`; what MCP adds; a description changed "
+        "after review (a rug pull), and pinning",
     ),
     Lesson(
         "17_from_helpers_to_an_agent_framework",
