@@ -44,8 +44,8 @@ def pytest_ignore_collect(collection_path, config):
 # The files that take longest start first (under pytest-xdist, each file runs
 # whole on one worker, in this order), so that no worker is left with a long file
 # while the other has finished: the browser test beside everything else, then the
-# files that take 4 s or more, then the lessons that take 2.5 s or more, then the
-# rest. Seconds measured one file at a time, with
+# files that take 4 s or more, then the lessons, longest first (the tests not
+# named here come last). Seconds measured one file at a time, with
 # `python -m pytest -n0 --durations=0 --ignore=tests/test_browser.py` (tests) and
 # `python -m pytest -q notebooks --durations=0` (lessons, cell times added up).
 FIRST = (
@@ -53,14 +53,20 @@ FIRST = (
     "tests/test_record.py",  # 17 s
     "tests/test_record_kill.py",  # 10 s
     "tests/test_errors.py",  # 7 s
-    "notebooks/16_",  # 6.7 s
-    "notebooks/12_",  # 4.5 s
+    "notebooks/16_",  # 5.6 s
     "tests/test_published.py",  # 4.5 s
-    "notebooks/07_",  # 4.2 s
-    "notebooks/17_",  # 3.3 s
-    "notebooks/10_",  # 2.8 s
-    "notebooks/15_",  # 2.7 s
-    "notebooks/",  # 1.6-2.5 s each
+    "notebooks/12_",  # 4.1 s
+    "notebooks/17_",  # 3.2 s
+    "notebooks/07_",  # 3.1 s
+    "notebooks/15_",  # 2.4 s
+    "notebooks/10_",  # 2.2 s
+    "notebooks/13_",  # 2.2 s
+    "notebooks/02_",  # 2.2 s
+    "notebooks/11_",  # 2.1 s
+    "notebooks/09_",  # 2.0 s
+    "notebooks/08_",  # 2.0 s
+    "notebooks/06_",  # 2.0 s
+    "notebooks/",  # 1.7-1.8 s each
 )
 
 
