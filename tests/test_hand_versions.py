@@ -72,7 +72,7 @@ HAND: dict[str, tuple[str, str]] = {
     "StreamAssembler": ("08", "def assemble(chunks):"),
     "IncompleteResponse": ("08", 'if finish_reason in ("length", "content_filter"):'),
     # lessons 15-17
-    "McpTools": ("16", "async def call_on_server(session, call):"),
+    "McpTools": ("16", "def call_on_server(call):"),
     "async_twin": ("17", "class ThroughSyncClient(httpx2.AsyncBaseTransport):"),
 }
 
