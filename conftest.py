@@ -53,19 +53,19 @@ FIRST = (
     "tests/test_record.py",  # 17 s
     "tests/test_record_kill.py",  # 10 s
     "tests/test_errors.py",  # 7 s
-    "notebooks/16_",  # 5.6 s
+    "notebooks/16_",  # 4.7 s
     "tests/test_published.py",  # 4.5 s
     "notebooks/12_",  # 4.1 s
     "notebooks/17_",  # 3.2 s
-    "notebooks/07_",  # 3.1 s
+    "notebooks/07_",  # 3.2 s
     "notebooks/15_",  # 2.4 s
     "notebooks/10_",  # 2.2 s
     "notebooks/13_",  # 2.2 s
     "notebooks/02_",  # 2.2 s
     "notebooks/11_",  # 2.1 s
     "notebooks/09_",  # 2.0 s
-    "notebooks/08_",  # 2.0 s
-    "notebooks/06_",  # 2.0 s
+    "notebooks/08_",  # 1.9 s
+    "notebooks/06_",  # 1.9 s
     "notebooks/",  # 1.7-1.8 s each
 )
 
