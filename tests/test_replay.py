@@ -133,22 +133,87 @@ def test_a_recording_replays_through_the_player_streams_included(tmp_path, monke
     assert sent[1].headers["content-type"].startswith("text/event-stream")
 
 
-@pytest.mark.parametrize(
-    ("interaction", "missing"),
-    [
-        ({"request": {"method": "POST"}}, "request uri, body, headers"),
-        ("not a mapping", "request method, uri, body, headers"),
-    ],
-)
-def test_a_malformed_cassette_is_refused_in_one_line(tmp_path, monkeypatch, interaction, missing):
+GOOD = {
+    "request": {
+        "method": "POST",
+        "uri": f"{PUBLIC}/chat/completions",
+        "body": json.dumps({"model": "gpt-5-mini", "messages": []}),
+        "headers": {"content-type": ["application/json"]},
+    },
+    "response": {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"content-type": ["application/json"]},
+        "body": {"string": json.dumps(completion({"content": "hi"}))},
+    },
+}
+
+
+def _with(part, key, value):
+    item = json.loads(json.dumps(GOOD))
+    item[part][key] = value
+    return item
+
+
+def _replay_one(tmp_path, monkeypatch, data):
+    # One request of a lesson's client against a cassette holding ``data``.
     monkeypatch.setenv("LESSONS_CASSETTE_DIR", str(tmp_path))
     monkeypatch.setenv("LESSONS_MODE", "replay")
-    path = tmp_path / "demo.yaml"
-    path.write_text(yaml.safe_dump({"interactions": [interaction], "metadata": META}), encoding="utf-8")
+    (tmp_path / "demo.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     client, model = setup("demo")
+    try:
+        return client.chat.completions.create(model=model, messages=[])
+    finally:
+        current_session().close()
+
+
+def test_the_well_formed_interaction_replays(tmp_path, monkeypatch):
+    reply = _replay_one(tmp_path, monkeypatch, {"interactions": [GOOD], "metadata": META})
+    assert reply.choices[0].message.content == "hi"
+
+
+@pytest.mark.parametrize(
+    ("interaction", "fault"),
+    [
+        ({"request": {"method": "POST"}}, "response is NoneType, not dict"),
+        ("not a mapping", "is str, not a mapping"),
+        (_with("response", "status", {"code": "200"}), "response.status.code is str, not int"),
+        (_with("response", "status", "200"), "response.status is str, not dict"),
+        (
+            _with("response", "status", {"code": 99999}),
+            "response.status.code is 99999, not an HTTP status (200-599)",
+        ),
+        (
+            _with("response", "status", {"code": 200, "message": "好"}),
+            "response.status.message is '好', not ASCII text",
+        ),
+        (_with("response", "headers", "x"), "response.headers is str, not a mapping"),
+        (_with("response", "headers", {"x": [5]}), "response.headers['x'] holds int, not text"),
+        (
+            _with("response", "headers", {"x": ["a\r\nb"]}),
+            "response.headers['x'] holds the control character '\\r'",
+        ),
+        (_with("response", "body", {"string": 5}), "response.body.string is int, not text or bytes"),
+        (_with("response", "body", "x"), "response.body is str, not dict"),
+        (_with("request", "uri", 5), "request.uri is int, not str"),
+        (_with("request", "method", 5), "request.method is int, not str"),
+        (_with("request", "body", 5), "request.body is int, not text or bytes"),
+        (_with("request", "headers", [1, 2]), "request.headers is list, not a mapping"),
+    ],
+)
+def test_a_malformed_cassette_is_refused_in_one_line(tmp_path, monkeypatch, interaction, fault):
     with pytest.raises(ValueError) as caught:
-        client.chat.completions.create(model=model, messages=[])
-    current_session().close()
-    assert (
-        str(caught.value) == f"demo.yaml: interaction 1 has no {missing} (python -m helpers check lists all)"
-    )
+        _replay_one(tmp_path, monkeypatch, {"interactions": [interaction], "metadata": META})
+    assert str(caught.value) == f"demo.yaml: interaction 1: {fault} (python -m helpers check lists all)"
+
+
+def test_interactions_that_are_not_a_list_are_refused_in_one_line(tmp_path, monkeypatch):
+    with pytest.raises(ValueError, match=r"^demo.yaml: its interactions are not a list \(python"):
+        _replay_one(tmp_path, monkeypatch, {"interactions": 5, "metadata": META})
+
+
+def test_metadata_that_is_not_a_mapping_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CASSETTE_DIR", str(tmp_path))
+    monkeypatch.setenv("LESSONS_MODE", "replay")
+    (tmp_path / "demo.yaml").write_text(yaml.safe_dump({"interactions": [], "metadata": 5}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^demo.yaml: its metadata is not a mapping \(python"):
+        setup("demo")

@@ -159,9 +159,12 @@ def current_session() -> Session | None:
 
 
 def _replay_target(settings: Settings, path: Path) -> tuple[str, str, dict[str, Any]]:
-    metadata = read_cassette(path)["metadata"] if path.exists() else {}
-    provider = PROVIDERS.get(metadata.get("provider", ""), settings.provider)
-    return provider.name, metadata.get("model", settings.model), metadata
+    """The provider and model a cassette was recorded with, and the cassette, read once for the session."""
+    recorded = read_cassette(path) if path.exists() else {"metadata": {}, "interactions": []}
+    if not isinstance(recorded["metadata"], dict):
+        raise ValueError(f"{path.name}: its metadata is not a mapping (python -m helpers check lists all)")
+    provider = PROVIDERS.get(recorded["metadata"].get("provider", ""), settings.provider)
+    return provider.name, recorded["metadata"].get("model", settings.model), recorded
 
 
 def _plan_entry(settings: Settings, cassette: str) -> dict[str, Any]:
@@ -202,10 +205,12 @@ def _use_cassette(session: Session) -> None:
     session._cassette = session._context.__enter__()
 
 
-def _play_cassette(session: Session, transport: _ReplayTransport) -> None:
-    """Read the session's cassette: its transport answers from it from now on."""
+def _play_cassette(session: Session, transport: _ReplayTransport, interactions: Any) -> None:
+    """Load the cassette's interactions, read by setup: the transport answers from them from now on."""
     public = PROVIDERS[session.provider].base_url
-    transport.player = Player(session.cassette, sent_base=session.base_url, public_base=public)
+    transport.player = Player(
+        session.cassette, sent_base=session.base_url, public_base=public, interactions=interactions
+    )
     session._cassette = transport.player
 
 
@@ -237,7 +242,8 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
     plan: dict[str, Any] = {}
     if mode == "replay":
         path: Path | None = settings.cassette_path(cassette)
-        provider, model, metadata = _replay_target(settings, path)
+        provider, model, recorded = _replay_target(settings, path)
+        metadata = recorded["metadata"]
         base_url, key = PROVIDERS[provider].base_url, REPLAY_KEY
     else:
         plan = _plan_entry(settings, cassette) if mode == "record" else {}
@@ -251,7 +257,8 @@ def start_session(lesson: str, cassette: str | None = None, settings: Settings |
         if mode == "record" and path.exists():
             path.unlink()  # a scratch file from an earlier, unfinished recording
         if mode == "replay":
-            transport.before_first_request = lambda: _play_cassette(session, transport)
+            interactions = recorded["interactions"]
+            transport.before_first_request = lambda: _play_cassette(session, transport, interactions)
             use_tape(Tape("replay", metadata.get("tape", {})))
         else:
             _use_cassette(session)

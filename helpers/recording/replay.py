@@ -33,6 +33,7 @@ import httpx2
 from .cassettes import explain_miss, read_cassette, rewrite_host, scrub_response
 from .matching import Request, results
 from .redact import machine_paths
+from .serve.cassette import CassetteError, check_interaction
 
 
 class Unplayable(LookupError):
@@ -65,34 +66,10 @@ def _decoded(response: dict[str, Any]) -> dict[str, Any]:
 
 def _as_bytes(response: dict[str, Any]) -> dict[str, Any]:
     """vcrpy's ``convert_body_to_bytes``: a recorded text body becomes UTF-8 bytes."""
-    body = response.get("body")
-    if isinstance(body, dict) and isinstance(body.get("string"), str):
+    body = response["body"]
+    if isinstance(body.get("string"), str):
         body["string"] = body["string"].encode("utf-8")
     return response
-
-
-def _parts(recorded: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An interaction's request and response as replay reads them, or one line naming a missing field."""
-    request, response = (
-        recorded.get(p) if isinstance(recorded, dict) else None for p in ("request", "response")
-    )
-    old = isinstance(response, dict) and "status_code" in response  # vcrpy's format before 2.0
-    shape = {
-        "request": (request, ("method", "uri", "body", "headers")),
-        "response": (
-            response,
-            ("status_code", "headers", "content") if old else ("status", "headers", "body"),
-        ),
-    }
-    for part, (value, fields) in shape.items():
-        missing = [f for f in fields if not isinstance(value, dict) or f not in value]
-        if missing:
-            raise ValueError(
-                f"{where} has no {part} {', '.join(missing)} (python -m helpers check lists all)"
-            )
-    if not old and not (isinstance(response["body"], dict) and "string" in response["body"]):
-        raise ValueError(f"{where} has no response body string (python -m helpers check lists all)")
-    return request, response
 
 
 class Player:
@@ -102,20 +79,34 @@ class Player:
         path: The cassette; a missing or empty file holds no interaction, as in vcrpy.
         sent_base: The base URL the client sends to.
         public_base: The provider's public base URL, which the cassette stores.
+        interactions: The cassette's interactions, when the caller has read it already;
+            read from ``path`` otherwise.
 
     Raises:
         ValueError: The cassette is too large, too deep, or not a cassette (``read_cassette``).
     """
 
-    def __init__(self, path: Path, *, sent_base: str, public_base: str) -> None:
+    def __init__(self, path: Path, *, sent_base: str, public_base: str, interactions: Any = None) -> None:
         self.path = path
         paths = machine_paths()
         self._hook: Callable[[Request], Request | None] = rewrite_host(sent_base, public_base, paths)
         self.interactions: list[Interaction] = []
-        found = path.is_file() and path.stat().st_size > 0
-        for number, recorded in enumerate(read_cassette(path)["interactions"] if found else [], 1):
-            raw, response = _parts(recorded, f"{path.name}: interaction {number}")
-            request = self._scrubbed(Request(raw["method"], raw["uri"], raw["body"], raw["headers"]))
+        if interactions is None:
+            found = path.is_file() and path.stat().st_size > 0
+            interactions = read_cassette(path)["interactions"] if found else []
+        if not isinstance(interactions, list):
+            raise ValueError(
+                f"{path.name}: its interactions are not a list (python -m helpers check lists all)"
+            )
+        for number, recorded in enumerate(interactions, 1):
+            try:  # the checks serve makes, so a malformed cassette is one line, not a traceback
+                check_interaction(number, recorded)
+            except CassetteError as err:
+                raise ValueError(f"{path.name}: {err} (python -m helpers check lists all)") from None
+            raw, response = recorded["request"], recorded["response"]
+            request = self._scrubbed(
+                Request(raw["method"], raw["uri"], raw.get("body"), raw.get("headers") or {})
+            )
             if request is None:
                 continue  # vcrpy's append drops what the hook drops
             response = scrub_response(_decoded(_as_bytes(copy.deepcopy(response))), paths)
@@ -148,15 +139,15 @@ class Player:
 
 
 def as_httpx(response: dict[str, Any]) -> httpx2.Response:
-    """vcrpy's ``_deserialize_response`` for a cassette in today's format."""
-    if "status_code" in response:  # a cassette from vcrpy before 2.0: its own code reads it
-        from vcr.stubs.httpx_stubs import _deserialize_response
-
-        return _deserialize_response(response, httpx2)
-    message = response["status"]["message"]
+    """vcrpy's ``_deserialize_response`` for a cassette in today's format (vcrpy 2.0 and later)."""
+    message = response["status"].get("message")
     return httpx2.Response(
         response["status"]["code"],
-        headers=[(name, value) for name, values in response["headers"].items() for value in values],
+        headers=[
+            (name, value)
+            for name, values in (response["headers"] or {}).items()
+            for value in (values if isinstance(values, list) else [values])
+        ],
         # A stream, not content: the SDK reads a streamed answer chunk by chunk, as from the network.
         stream=httpx2.ByteStream(response["body"]["string"]),
         extensions={"reason_phrase": message.encode("ascii")} if message else None,

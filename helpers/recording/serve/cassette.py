@@ -1,10 +1,11 @@
 """A cassette read for ``python -m helpers serve``: every field it sends, checked before any request.
 
-A lesson's replay trusts its cassettes, which the tests check; ``serve`` is
-handed any file. So the file is read once, bounded in size, and each
-interaction's fields are checked for the types and values the server sends
-(a status between 200 and 599, header names that are tokens, header values with
-no control character, bodies that are text or bytes). The first fault refuses
+``serve`` is handed any file, and a lesson's replay may be pointed at any
+folder, so both check every interaction (``check_interaction``). The file is
+read once, bounded in size, and each interaction's fields are checked for the
+types and values the server sends (a status between 200 and 599, header names
+that are tokens, header values with no control character, bodies that are text
+or bytes). The first fault refuses
 the whole cassette with one line naming the interaction and the field; ``python
 -m helpers check`` lists them all.
 """
@@ -111,7 +112,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[Recorded]]:
         raise CassetteError("its metadata is not a mapping")
     if not isinstance(interactions, list):
         raise CassetteError("its interactions are not a list")
-    return metadata, [_interaction(i + 1, item) for i, item in enumerate(interactions)]
+    return metadata, [check_interaction(i + 1, item) for i, item in enumerate(interactions)]
 
 
 def _check_nesting(path: Path) -> None:
@@ -135,13 +136,19 @@ def _check_nesting(path: Path) -> None:
         raise CassetteError(f"nests deeper than {MAX_YAML_DEPTH} levels; no cassette does") from None
 
 
-def _interaction(number: int, item: Any) -> Recorded:
-    """One interaction checked, or a ``CassetteError`` naming it and its first bad field."""
+def check_interaction(number: int, item: Any) -> Recorded:
+    """One interaction checked, or a ``CassetteError`` naming it and its first bad field.
+
+    The reason phrase, which a response may carry beside its status code, must be ASCII text.
+    """
     try:
         request, response = _field(item, "request", dict), _field(item, "response", dict)
         status = _field(_field(response, "response.status", dict), "response.status.code", int)
         if isinstance(status, bool) or not 200 <= status <= 599:  # 1xx is never an API's final answer
             raise CassetteError(f"response.status.code is {status!r}, not an HTTP status (200-599)")
+        reason = response["status"].get("message")
+        if reason is not None and not (isinstance(reason, str) and reason.isascii()):
+            raise CassetteError(f"response.status.message is {str(reason)[:40]!r}, not ASCII text")
         method = _field(request, "request.method", str)
         uri = _field(request, "request.uri", str)
         if not TOKEN.fullmatch(method) or not re.fullmatch(r"https?://[!-~]{1,8000}", uri):
