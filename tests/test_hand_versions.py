@@ -16,6 +16,7 @@ calls must still have its hand version in lessons 01-06, or be beyond them.
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -130,12 +131,18 @@ def used(tree: ast.Module, aliases: dict[str, str]) -> set[str]:
     return found
 
 
+@cache
+def lesson(stem: str) -> nbformat.NotebookNode:
+    """A lesson's notebook, read once for all the tests of this file."""
+    return nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+
+
 def first_uses(stems: list[str]) -> dict[str, tuple[int, int]]:
     """Each helper these lessons use -> (lesson index, cell index) of its first use."""
     first: dict[str, tuple[int, int]] = {}
     for stem in stems:
         n = STEMS.index(stem)
-        nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        nb = lesson(stem)
         aliases: dict[str, str] = {}
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -150,7 +157,7 @@ def first_uses(stems: list[str]) -> dict[str, tuple[int, int]]:
 def where(number: str, text: str, kind: str) -> tuple[int, int] | None:
     """(lesson index, cell index) of the first ``kind`` cell of lesson ``number`` holding ``text``."""
     n = next(i for i, stem in enumerate(STEMS) if stem.startswith(number))
-    nb = nbformat.read(ROOT / "notebooks" / f"{STEMS[n]}.ipynb", as_version=4)
+    nb = lesson(STEMS[n])
     return next(((n, i) for i, c in enumerate(nb.cells) if c.cell_type == kind and text in c.source), None)
 
 

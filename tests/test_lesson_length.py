@@ -16,6 +16,7 @@ after it must appear in that lesson.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -33,6 +34,12 @@ WORD = re.compile(r"[\w'’.-]*\w[\w'’.-]*")
 LINK = re.compile(r"\]\((?:\./)?(\d\d_\w+)\.ipynb(?:#([^)\s]*))?\)")
 NAMED = re.compile(r"[Ll]esson (\d\d)'s (`[^`]+`|\w+)")
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+@cache
+def lesson(stem: str) -> nbformat.NotebookNode:
+    """A lesson's notebook, read once for all the tests of this file."""
+    return nbformat.read(NOTEBOOKS[stem], as_version=4)
 
 
 def prose_words(text: str) -> int:
@@ -70,13 +77,13 @@ def test_the_counter_counts_prose_only():
 
 @pytest.mark.parametrize("stem", list(NOTEBOOKS))
 def test_prose_within_its_limit(stem):
-    words = lesson_prose(nbformat.read(NOTEBOOKS[stem], as_version=4))
+    words = lesson_prose(lesson(stem))
     limit = LIMITS.get(stem, DEFAULT_LIMIT)
     assert words <= limit, f"{stem}: {words:,} words of prose, over its limit of {limit:,}: cut or split it"
 
 
 def test_every_anchored_link_to_a_lesson_finds_its_heading():
-    read = {stem: nbformat.read(path, as_version=4) for stem, path in NOTEBOOKS.items()}
+    read = {stem: lesson(stem) for stem in NOTEBOOKS}
     known = {stem: anchors(nb) for stem, nb in read.items()}
     broken = []
     for stem, nb in read.items():
@@ -92,11 +99,10 @@ def test_every_anchored_link_to_a_lesson_finds_its_heading():
 
 
 def test_a_lesson_named_for_a_topic_holds_it():
-    texts = {stem[:2]: nbformat.read(path, as_version=4) for stem, path in NOTEBOOKS.items()}
-    texts = {n: "\n".join(c.source for c in nb.cells).lower() for n, nb in texts.items()}
+    texts = {stem[:2]: "\n".join(c.source for c in lesson(stem).cells).lower() for stem in NOTEBOOKS}
     missing = []
-    for stem, path in NOTEBOOKS.items():
-        for cell in nbformat.read(path, as_version=4).cells:
+    for stem in NOTEBOOKS:
+        for cell in lesson(stem).cells:
             if cell.cell_type != "markdown":
                 continue
             for number, topic in NAMED.findall(cell.source):
